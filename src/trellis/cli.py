@@ -1,0 +1,190 @@
+"""`trellis`: serve the API and UI, run workers, manage the database, diagnose a setup."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, NoReturn
+
+import typer
+
+from trellis import __version__
+from trellis.core.config import Mode, Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    name="trellis",
+    help="Trellis: from rough requirements to verified work by people and AI coding agents.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.secho(f"trellis: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def version() -> None:
+    """Print the Trellis version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (TRELLIS_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (TRELLIS_PORT).")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
+) -> None:
+    """Serve the API, the WebSocket streams and the web UI on one port."""
+    import uvicorn
+
+    settings = _settings(host=host, port=port)
+    # Settings are re-read by each server process; pass command-line overrides down as environment.
+    os.environ["TRELLIS_HOST"] = settings.host
+    os.environ["TRELLIS_PORT"] = str(settings.port)
+    _check_startup(settings)
+    typer.secho(
+        f"Trellis {__version__} ({settings.mode.value} mode) - open {settings.base_url}  "
+        f"(API docs: {settings.base_url}/docs)",
+        fg=typer.colors.GREEN,
+        err=True,
+    )
+    uvicorn.run(
+        "trellis.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        reload=reload,
+        workers=None if reload else workers,
+        log_config=None,
+        proxy_headers=True,
+        ws_max_size=1024 * 1024,
+    )
+
+
+def _check_startup(settings: Settings) -> None:
+    """Fail before binding the port, with one clear line, when the setup cannot work."""
+    from trellis.core.runtime import build_runtime
+
+    try:
+        runtime = build_runtime(settings)
+    except SettingsError as exc:
+        _fail(str(exc))
+    try:
+        problems = {name: result for name, result in runtime.check_dependencies().items() if result != "ok"}
+        problems.pop("job_workers", None)  # not started yet at this point
+        if problems:
+            detail = "; ".join(f"{name}: {result}" for name, result in problems.items())
+            _fail(f"cannot start, dependency unreachable ({detail}). Run `trellis doctor` for details.")
+        if not settings.should_auto_migrate:
+            from trellis.core.migrate import is_up_to_date
+
+            if not is_up_to_date(runtime.database):
+                _fail("the database schema is not current; run `trellis db upgrade` first.")
+    finally:
+        runtime.close()
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Jobs run at once (TRELLIS_JOB_CONCURRENCY).")] = None,
+) -> None:
+    """Run background jobs (distributed mode): a Celery worker on the Redis broker."""
+    settings = _settings(job_concurrency=concurrency)
+    if settings.mode is not Mode.DISTRIBUTED:
+        _fail(
+            "`trellis worker` is for distributed mode (set TRELLIS_DATABASE_URL and TRELLIS_REDIS_URL); "
+            "in embedded mode `trellis serve` runs jobs itself."
+        )
+    from trellis.worker import run_worker
+
+    try:
+        run_worker(settings)
+    except SettingsError as exc:
+        _fail(str(exc))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    from trellis.core.migrate import current_revision, upgrade
+
+    with _database() as database:
+        upgrade(database, revision)
+        typer.echo(f"database at revision {current_revision(database)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")]) -> None:
+    """Revert migrations down to REVISION."""
+    from trellis.core.migrate import current_revision, downgrade
+
+    with _database() as database:
+        downgrade(database, revision)
+        typer.echo(f"database at revision {current_revision(database) or 'base (empty)'}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's revision and whether it is the latest."""
+    from trellis.core.migrate import current_revision, head_revision
+
+    with _database() as database:
+        current, head = current_revision(database), head_revision()
+        state = "up to date" if current == head else f"behind; latest is {head}"
+        typer.echo(f"{current or 'base (empty)'} ({state})")
+
+
+class _database:
+    """Context manager: the configured database, without starting jobs or events."""
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        from trellis.core.db import create_database
+
+        settings = _settings()
+        try:
+            self.database = create_database(settings)
+        except Exception as exc:
+            _fail(f"cannot open the database: {exc}")
+        return self.database
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.database.dispose()
+
+
+@app.command()
+def doctor() -> None:
+    """Check this setup: mode, data directory, database, Redis, broker, workers, migrations."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        _fail(str(exc))
+    from trellis.core.diagnostics import diagnose
+
+    lines, healthy = diagnose(settings)
+    for status, label, detail in lines:
+        colour = {"ok": typer.colors.GREEN, "warn": typer.colors.YELLOW, "fail": typer.colors.RED}[status]
+        typer.secho(f"[{status:>4}] ", fg=colour, nl=False)
+        typer.echo(f"{label}: {detail}")
+    if not healthy:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    try:
+        app()
+    except SettingsError as exc:
+        typer.secho(f"trellis: {exc}", fg=typer.colors.RED, err=True)
+        sys.exit(2)
+

@@ -1,0 +1,236 @@
+"""Settings: every knob Trellis has, read once from `TRELLIS_*` environment variables and `.env`.
+
+The README's settings table is the user-facing copy of this class; keep them in step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import stat
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "TRELLIS_"
+
+
+class Mode(StrEnum):
+    EMBEDDED = "embedded"
+    DISTRIBUTED = "distributed"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    env: Literal["development", "test", "production"] = Field(
+        "development", description="Deployment environment; `production` disables developer conveniences."
+    )
+    data_dir: Path = Field(
+        Path(".trellis"), description="Where the SQLite database, generated secrets and local files live."
+    )
+    database_url: str | None = Field(
+        None,
+        description="PostgreSQL URL (`postgresql://user:pass@host/db`). Unset: SQLite in the data directory.",
+    )
+    redis_url: str | None = Field(
+        None, description="Redis URL. Set together with a PostgreSQL database URL for distributed mode."
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Signing key for tokens. Unset: generated once into `<data_dir>/secrets.json` (mode 0600).",
+    )
+
+    host: str = Field("127.0.0.1", description="Address `trellis serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `trellis serve` listens on.")
+    public_url: str | None = Field(
+        None, description="URL users open; printed at start-up. Default: http://<host>:<port>."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated origins allowed by CORS. Empty: no cross-origin access."
+    )
+    max_request_body_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Largest request body accepted; larger ones get 413."
+    )
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+    log_format: Literal["json", "console"] = Field(
+        "json", description="`json` (one object per line) or `console` (coloured, for a terminal)."
+    )
+    metrics_enabled: bool = Field(True, description="Serve Prometheus metrics at `/metrics`.")
+    otlp_endpoint: str | None = Field(
+        None, description="OTLP/HTTP collector base URL (e.g. `http://localhost:4318`); enables tracing."
+    )
+    service_name: str = Field("trellis", description="Service name reported in traces.")
+
+    db_pool_size: int = Field(10, ge=1, description="PostgreSQL connection pool size per process.")
+    db_max_overflow: int = Field(20, ge=0, description="Extra PostgreSQL connections allowed above the pool.")
+    db_pool_recycle_seconds: int = Field(1800, ge=0, description="Recycle pooled connections after this age.")
+    auto_migrate: bool | None = Field(
+        None,
+        description="Apply migrations when the server starts. Default: on in embedded mode, off in distributed.",
+    )
+
+    job_concurrency: int = Field(4, ge=1, le=256, description="Jobs run at once per process (embedded pool or worker).")
+    job_lease_seconds: float = Field(
+        30.0, gt=0, description="How long a worker owns a running job without a heartbeat before it is requeued."
+    )
+    job_max_attempts: int = Field(5, ge=1, description="Default attempts per job before it is marked failed.")
+    job_backoff_seconds: float = Field(2.0, ge=0, description="First retry delay; doubles per attempt.")
+    job_backoff_max_seconds: float = Field(300.0, ge=0, description="Upper bound on a retry delay.")
+    job_sweep_interval_seconds: float = Field(
+        5.0, gt=0, description="How often lapsed leases are swept and undelivered jobs re-sent."
+    )
+    job_redispatch_seconds: float = Field(
+        60.0, gt=0, description="Distributed mode: a due job not picked up for this long is sent to the broker again."
+    )
+    job_modules: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Extra comma-separated Python modules whose job handlers are loaded."
+    )
+    worker_metrics_port: int = Field(
+        0, ge=0, le=65535, description="`trellis worker`: port for its own `/metrics`. 0 turns it off."
+    )
+
+    @field_validator("cors_origins", "job_modules", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        if value.startswith(("postgresql+psycopg://", "sqlite://", "sqlite+pysqlite://")):
+            return value
+        raise ValueError("must be a postgresql:// URL (or sqlite:///path for a single machine)")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value.strip()
+
+    @field_validator("otlp_endpoint")
+    @classmethod
+    def _check_otlp(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL of an OTLP/HTTP collector")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _redis_needs_shared_database(self) -> Settings:
+        if self.redis_url and not self.database_url:
+            raise ValueError(
+                "TRELLIS_REDIS_URL is set but TRELLIS_DATABASE_URL is not: distributed mode needs a "
+                "database every process shares (PostgreSQL)"
+            )
+        return self
+
+    @property
+    def mode(self) -> Mode:
+        return Mode.DISTRIBUTED if self.redis_url else Mode.EMBEDDED
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'trellis.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def should_auto_migrate(self) -> bool:
+        return self.auto_migrate if self.auto_migrate is not None else self.mode is Mode.EMBEDDED
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "localhost" if self.host in ("0.0.0.0", "::", "127.0.0.1") else self.host
+        return f"http://{host}:{self.port}"
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The token signing key: configured, or generated once into the data directory."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return load_or_create_local_secrets(self.data_dir)["secret_key"]
+
+
+SECRETS_FILE = "secrets.json"
+
+
+def ensure_data_dir(data_dir: Path) -> Path:
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return data_dir
+
+
+def load_or_create_local_secrets(data_dir: Path) -> dict[str, str]:
+    """Read `<data_dir>/secrets.json`, creating it with fresh random values (mode 0600) on first use."""
+    ensure_data_dir(data_dir)
+    path = data_dir / SECRETS_FILE
+    if path.exists():
+        loaded: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        return loaded
+    generated = {"secret_key": secrets.token_urlsafe(48)}
+    # O_EXCL: two processes starting at once must not both write (and disagree on) the key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    except FileExistsError:
+        existing: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        return existing
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(generated, handle)
+    return generated
+
+
+class SettingsError(Exception):
+    """Raised with a one-line, user-facing explanation naming the bad setting."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings, turning pydantic's report into one line per bad `TRELLIS_*` variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        if field:
+            problems.append(f"invalid setting {ENV_PREFIX}{field.upper()}: {message}")
+        else:
+            problems.append(f"invalid settings: {message}")
+    return "; ".join(problems)

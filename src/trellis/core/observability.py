@@ -1,0 +1,140 @@
+"""Logging (structlog JSON with secret masking), Prometheus metrics, OpenTelemetry tracing."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from typing import Any
+
+import structlog
+from prometheus_client import Counter, Gauge, Histogram
+from structlog.typing import EventDict, WrappedLogger
+
+from trellis.core.config import Settings, SettingsError
+from trellis.core.masking import mask_mapping
+
+# ---------------------------------------------------------------- logging
+
+
+def mask_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """structlog processor: the last step before rendering, so tracebacks are masked too."""
+    return mask_mapping(event_dict)
+
+
+def configure_logging(settings: Settings) -> None:
+    """Route structlog and the standard library (uvicorn, celery, sqlalchemy) through one masked renderer."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer: Any
+    if settings.log_format == "console":
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    else:
+        renderer = structlog.processors.JSONRenderer()
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            mask_secrets,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(settings.log_level)
+    for name in ("uvicorn", "uvicorn.error", "celery", "celery.worker", "celery.app.trace"):
+        logger = logging.getLogger(name)
+        logger.handlers = []
+        logger.propagate = True
+    # Every request is logged once by our middleware, with ids and route; uvicorn's line would repeat it.
+    logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+
+
+# ---------------------------------------------------------------- metrics (names from seeds 001 and 004)
+
+_DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+HTTP_REQUESTS = Counter(
+    "http_requests_total", "HTTP requests handled, by method, route template and status.", ["method", "route", "status"]
+)
+HTTP_REQUEST_DURATION = Histogram(
+    "http_request_duration_seconds",
+    "Time from request start to the last response byte, by method and route template.",
+    ["method", "route"],
+    buckets=_DURATION_BUCKETS,
+)
+JOBS_TOTAL = Counter(
+    "jobs_total", "Job attempts finished, by job name and outcome (completed, retrying, failed).", ["name", "outcome"]
+)
+JOB_DURATION = Histogram(
+    "job_duration_seconds",
+    "Wall time of one job attempt, by job name.",
+    ["name"],
+    buckets=(*_DURATION_BUCKETS, 30, 60, 300, 900),
+)
+JOBS_SWEPT = Counter("jobs_swept_total", "Jobs requeued after their worker stopped heartbeating.")
+JOB_QUEUE_DEPTH = Gauge("jobs_queue_depth", "Jobs waiting or running, by status (read at scrape time).", ["status"])
+
+
+# ---------------------------------------------------------------- tracing
+
+_tracer_provider: Any = None
+_tracing_lock = threading.Lock()
+
+
+def configure_tracing(settings: Settings) -> Any:
+    """Install a process-wide tracer provider exporting OTLP/HTTP, once; None when tracing is off."""
+    global _tracer_provider
+    if not settings.otlp_endpoint:
+        return None
+    with _tracing_lock:
+        if _tracer_provider is not None:
+            return _tracer_provider
+        try:
+            from opentelemetry import trace
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+            from opentelemetry.sdk.resources import Resource
+            from opentelemetry.sdk.trace import TracerProvider
+            from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        except ImportError:
+            raise SettingsError(
+                "invalid setting TRELLIS_OTLP_ENDPOINT: tracing needs the OpenTelemetry SDK; "
+                "install it with: pip install 'trellis[otel]'"
+            ) from None
+        from trellis import __version__
+
+        resource = Resource.create({"service.name": settings.service_name, "service.version": __version__})
+        provider = TracerProvider(resource=resource)
+        provider.add_span_processor(
+            BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{settings.otlp_endpoint}/v1/traces"), schedule_delay_millis=500)
+        )
+        trace.set_tracer_provider(provider)
+        _tracer_provider = provider
+        return provider
+
+
+def instrument_database(engine: Any, provider: Any) -> None:
+    if provider is None:
+        return
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    SQLAlchemyInstrumentor().instrument(engine=engine, tracer_provider=provider)
+
+
+def flush_traces() -> None:
+    if _tracer_provider is not None:
+        _tracer_provider.force_flush(timeout_millis=5000)

@@ -1,0 +1,132 @@
+"""The application factory: routers, middleware, error handlers and the process lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.middleware.cors import CORSMiddleware
+from starlette.staticfiles import StaticFiles
+
+from trellis import __version__
+from trellis.core.config import Mode, Settings, load_settings
+from trellis.core.errors import install_error_handlers
+from trellis.core.http import BodySizeLimitMiddleware, RequestContextMiddleware
+from trellis.core.migrate import upgrade
+from trellis.core.observability import configure_logging, flush_traces
+from trellis.core.runtime import Runtime, build_runtime
+from trellis.health.router import router as health_router
+from trellis.jobs.router import router as jobs_router
+from trellis.realtime.router import router as realtime_router
+
+log = structlog.get_logger("trellis")
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def api_router() -> APIRouter:
+    """Everything under /api/v1. Each domain contributes one router here."""
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(health_router)
+    api.include_router(jobs_router)
+    api.include_router(realtime_router)
+    return api
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    configure_logging(settings)
+    runtime = build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await _start(runtime)
+        try:
+            yield
+        finally:
+            await runtime.events.aclose()
+            runtime.close()
+            flush_traces()
+            log.info("trellis_stopped")
+
+    if runtime.tracer_provider is not None:
+        telemetry = {"tracer_provider": runtime.tracer_provider, "metrics": False, "logs": False}
+    else:
+        telemetry = {"tracing": False, "metrics": False, "logs": False}
+    app = FastAPI(
+        title="Trellis",
+        version=__version__,
+        summary="From rough requirements to verified work by people and AI coding agents.",
+        lifespan=lifespan,
+        telemetry=telemetry,  # type: ignore[arg-type]
+    )
+    app.state.runtime = runtime
+    app.state.settings = settings
+
+    install_error_handlers(app)
+    # Added innermost first: the request context wraps everything, so even CORS preflights get ids.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "X-Correlation-ID"],
+        )
+    app.add_middleware(RequestContextMiddleware)
+
+    app.include_router(health_router)
+    app.include_router(api_router())
+    _mount_web_ui(app)
+    return app
+
+
+async def _start(runtime: Runtime) -> None:
+    settings = runtime.settings
+    _ = settings.signing_key  # generated into the data directory on first start when not configured
+    if settings.should_auto_migrate:
+        upgrade(runtime.database)
+    if settings.mode is Mode.EMBEDDED:
+        runtime.jobs.start_processing()
+    log.info(
+        "trellis_started",
+        version=__version__,
+        mode=settings.mode.value,
+        database=runtime.database.dialect,
+        data_dir=str(settings.data_dir.resolve()),
+        url=settings.base_url,
+    )
+
+
+def _mount_web_ui(app: FastAPI) -> None:
+    """Serve the built web UI with client-side routing; without a build, say so at `/`."""
+    index = STATIC_DIR / "index.html"
+    if not index.exists():
+
+        @app.get("/", include_in_schema=False)
+        async def no_ui() -> HTMLResponse:
+            return HTMLResponse(
+                "<!doctype html><title>Trellis</title><h1>Trellis API is running</h1>"
+                "<p>The web UI is not part of this build. API documentation: <a href='/docs'>/docs</a>.</p>"
+            )
+
+        return
+    app.mount("/assets", StaticFiles(directory=STATIC_DIR / "assets", check_dir=False), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def web_ui(path: str) -> Response:
+        # API and operational paths never fall through to the UI: their 404s stay JSON.
+        if path.startswith(("api/", "docs", "redoc", "openapi.json", "metrics")):
+            from starlette.exceptions import HTTPException
+
+            raise HTTPException(status_code=404)
+        candidate = (STATIC_DIR / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(STATIC_DIR):
+            return FileResponse(candidate)
+        return FileResponse(index)

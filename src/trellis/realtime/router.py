@@ -1,0 +1,102 @@
+"""`/api/v1/ws`: one WebSocket per client, subscribing to the event topics it may see.
+
+Protocol (JSON text frames):
+    client -> {"action": "subscribe", "topics": ["jobs.<id>", ...]}
+    client -> {"action": "unsubscribe", "topics": [...]}
+    client -> {"action": "ping"}
+    server -> {"type": "subscribed", "topics": [...]} / {"type": "unsubscribed", "topics": [...]}
+    server -> {"type": "event", "topic": "...", "data": {...}, "published_at": "..."}
+    server -> {"type": "error", "error": "<code>", "message": "...", "topic": "..."}
+    server -> {"type": "pong"}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from trellis.core.events import Subscription, may_subscribe
+
+router = APIRouter(tags=["realtime"])
+
+MAX_TOPICS_PER_CONNECTION = 200
+MAX_MESSAGE_BYTES = 64 * 1024
+
+
+async def authenticate_websocket(websocket: WebSocket) -> Any:
+    """Who is on this socket. Anonymous (None) until accounts exist; the identity work replaces this."""
+    return None
+
+
+@router.websocket("/ws")
+async def event_stream(websocket: WebSocket) -> None:
+    principal = await authenticate_websocket(websocket)
+    await websocket.accept()
+    bus = websocket.app.state.runtime.events
+    subscription: Subscription = await bus.subscribe()
+    forward = asyncio.create_task(_forward_events(websocket, subscription))
+    try:
+        while True:
+            raw = await websocket.receive_text()
+            reply = await _handle_client_message(raw, principal, subscription)
+            for message in reply:
+                await websocket.send_json(message)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        bus.unsubscribe(subscription)
+        forward.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await forward
+
+
+async def _forward_events(websocket: WebSocket, subscription: Subscription) -> None:
+    async for event in subscription:
+        await websocket.send_json({"type": "event", **event})
+
+
+def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "error", "error": code, "message": message, **extra}
+
+
+async def _handle_client_message(raw: str, principal: Any, subscription: Subscription) -> list[dict[str, Any]]:
+    if len(raw) > MAX_MESSAGE_BYTES:
+        return [_error("message_too_large", f"Messages are limited to {MAX_MESSAGE_BYTES} bytes.")]
+    try:
+        message = json.loads(raw)
+    except json.JSONDecodeError:
+        return [_error("malformed_json", "Each message must be a JSON object.")]
+    if not isinstance(message, dict):
+        return [_error("malformed_json", "Each message must be a JSON object.")]
+    action = message.get("action")
+    if action == "ping":
+        return [{"type": "pong"}]
+    topics = message.get("topics")
+    if action not in ("subscribe", "unsubscribe") or not isinstance(topics, list) or not all(
+        isinstance(topic, str) and 0 < len(topic) <= 300 for topic in topics
+    ):
+        return [
+            _error(
+                "invalid_message",
+                'Send {"action": "subscribe" | "unsubscribe", "topics": ["<topic>", ...]} or {"action": "ping"}.',
+            )
+        ]
+    if action == "unsubscribe":
+        subscription.topics.difference_update(topics)
+        return [{"type": "unsubscribed", "topics": topics}]
+    replies: list[dict[str, Any]] = []
+    granted = []
+    for topic in topics:
+        if len(subscription.topics) >= MAX_TOPICS_PER_CONNECTION:
+            replies.append(_error("too_many_topics", f"At most {MAX_TOPICS_PER_CONNECTION} topics per connection."))
+            break
+        if await may_subscribe(principal, topic):
+            subscription.topics.add(topic)
+            granted.append(topic)
+        else:
+            replies.append(_error("forbidden_topic", f"You may not subscribe to {topic!r}.", topic=topic))
+    return [{"type": "subscribed", "topics": granted}, *replies]

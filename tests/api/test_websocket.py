@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import threading
+
+from fastapi.testclient import TestClient
+
+from trellis.core.jobs import enqueue, job_handler
+from trellis.core.runtime import Runtime
+
+release = threading.Event()
+
+
+@job_handler("test.ws.job")
+def waits_for_release(ctx, payload):  # type: ignore[no-untyped-def]
+    release.wait(10)
+    return {"n": payload["n"]}
+
+
+def test_subscriber_receives_a_jobs_status_events(client: TestClient, runtime: Runtime) -> None:
+    release.clear()
+    with client.websocket_connect("/api/v1/ws") as ws:
+        job_id = enqueue("test.ws.job", {"n": 1})
+        ws.send_json({"action": "subscribe", "topics": [f"jobs.{job_id}"]})
+        assert ws.receive_json() == {"type": "subscribed", "topics": [f"jobs.{job_id}"]}
+        release.set()
+        statuses = []
+        while not statuses or statuses[-1] != "completed":
+            message = ws.receive_json()
+            assert message["type"] == "event" and message["topic"] == f"jobs.{job_id}"
+            assert message["data"]["job_id"] == str(job_id)
+            statuses.append(message["data"]["status"])
+        # "running" may be published before the subscription lands; "completed" always after it.
+        assert statuses[-1] == "completed"
+        assert set(statuses) <= {"running", "completed"}
+
+
+def test_events_of_other_topics_are_not_delivered(client: TestClient, runtime: Runtime) -> None:
+    with client.websocket_connect("/api/v1/ws") as ws:
+        ws.send_json({"action": "subscribe", "topics": ["jobs.mine"]})
+        ws.receive_json()
+        runtime.events.publish("jobs.other", {"n": 1})
+        runtime.events.publish("jobs.mine", {"n": 2})
+        assert ws.receive_json()["data"] == {"n": 2}
+        ws.send_json({"action": "unsubscribe", "topics": ["jobs.mine"]})
+        assert ws.receive_json() == {"type": "unsubscribed", "topics": ["jobs.mine"]}
+        runtime.events.publish("jobs.mine", {"n": 3})
+        ws.send_json({"action": "ping"})
+        assert ws.receive_json() == {"type": "pong"}
+
+
+def test_topics_no_domain_authorizes_are_refused(client: TestClient) -> None:
+    with client.websocket_connect("/api/v1/ws") as ws:
+        ws.send_json({"action": "subscribe", "topics": ["secrets.all", "jobs.abc"]})
+        assert ws.receive_json() == {"type": "subscribed", "topics": ["jobs.abc"]}
+        assert ws.receive_json() == {
+            "type": "error", "error": "forbidden_topic", "message": "You may not subscribe to 'secrets.all'.",
+            "topic": "secrets.all",
+        }
+
+
+def test_malformed_messages_get_an_error_and_keep_the_socket(client: TestClient) -> None:
+    with client.websocket_connect("/api/v1/ws") as ws:
+        ws.send_text("{not json")
+        assert ws.receive_json()["error"] == "malformed_json"
+        ws.send_json({"action": "subscribe", "topics": "jobs.1"})
+        assert ws.receive_json()["error"] == "invalid_message"
+        ws.send_json({"action": "ping"})
+        assert ws.receive_json() == {"type": "pong"}
