@@ -24,7 +24,7 @@ _SAFE_KEYS = frozenset(
 
 _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # user:password@ or token@ inside any URL
-    (re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@:]+(:[^/\s@]*)?@"), r"\g<scheme>" + REDACTED + "@"),
+    (re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@:]*(:[^/\s@]*)?@"), r"\g<scheme>" + REDACTED + "@"),
     (re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + REDACTED),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), REDACTED),
     (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{16,}"), REDACTED),
@@ -34,14 +34,18 @@ _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), REDACTED),
     (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), REDACTED),
     (re.compile(r"\btrl_[A-Za-z0-9_-]{16,}"), REDACTED),
-    (
-        re.compile(
-            r"(?i)(?P<key>\b[\w-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)[\w-]*)"
-            r"(?P<sep>[\"']?\s*[:=]\s*[\"']?)(?P<value>[^\s\"'&,;}\]]+)"
-        ),
-        r"\g<key>\g<sep>" + REDACTED,
-    ),
 ]
+# `password=hunter2`, `"api_key": "..."`, `otp: 123456` inside free text.
+_KEY_VALUE = re.compile(
+    r"(?i)(?P<key>\b[\w-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|otp)[\w-]*)"
+    r"(?P<sep>[\"']?\s*[:=]\s*[\"']?)(?P<value>[^\s\"'&,;}\]]+)"
+)
+
+
+def _mask_key_value(match: re.Match[str]) -> str:
+    if match.group("key").lower() in _SAFE_KEYS:
+        return match.group(0)
+    return match.group("key") + match.group("sep") + REDACTED
 
 
 def is_sensitive_key(key: str) -> bool:
@@ -51,7 +55,7 @@ def is_sensitive_key(key: str) -> bool:
 def mask_text(text: str) -> str:
     for pattern, replacement in _TEXT_PATTERNS:
         text = pattern.sub(replacement, text)
-    return text
+    return _KEY_VALUE.sub(_mask_key_value, text)
 
 
 def mask_value(value: Any, *, depth: int = 0) -> Any:

@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sa.String(length=255), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("max_attempts", sa.Integer(), nullable=False),
-        sa.Column("backoff_seconds", sa.Float(), nullable=False),
+        sa.Column("backoff_seconds", sa.Double(), nullable=False),
         sa.Column("run_after", utc, nullable=False),
         sa.Column("dispatched_at", utc, nullable=True),
         sa.Column("lease_owner", sa.String(length=200), nullable=True),
