@@ -46,6 +46,10 @@ class BenchError(Exception):
     pass
 
 
+class StartupError(BenchError):
+    """A server did not come up; its log (in the temporary directory) is kept for reading."""
+
+
 @dataclass
 class Result:
     server: str
@@ -63,9 +67,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def startup_failure(reason: str, log: Path) -> BenchError:
+def startup_failure(reason: str, log: Path) -> StartupError:
     tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
-    return BenchError(f"{reason}; server log: {log}\n--- last lines ---\n{tail}")
+    return StartupError(f"{reason}; server log: {log}\n--- last lines ---\n{tail}")
 
 
 @contextmanager
@@ -96,15 +100,8 @@ def server(name: str, argv: list[str], env: dict[str, str], ready_url: str, log:
 
 
 def run_wrk(url: str, seconds: float, connections: int, script: Path) -> tuple[int, float, int, list[float]]:
-    argv = [
-        "wrk",
-        f"-t{min(2, connections)}",
-        f"-c{connections}",
-        f"-d{max(1, round(seconds))}s",
-        "-s",
-        str(script),
-        url,
-    ]
+    argv = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
+    argv += ["-s", str(script), url]
     done = subprocess.run(argv, capture_output=True, text=True)
     line = next((line for line in done.stdout.splitlines() if line.startswith("BENCH ")), None)
     if done.returncode != 0 or line is None:
@@ -247,21 +244,9 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
         "TRELLIS_LOG_LEVEL": os.environ.get("TRELLIS_LOG_LEVEL", "WARNING"),
     }
     bare_port = free_port()
-    bare_argv = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "bare_app:app",
-        "--app-dir",
-        str(BENCH_DIR),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(bare_port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
+    bare_argv = [sys.executable, "-m", "uvicorn", "bare_app:app", "--app-dir", str(BENCH_DIR)]
+    bare_argv += ["--host", "127.0.0.1", "--port", str(bare_port)]
+    bare_argv += ["--no-access-log", "--log-level", "warning"]  # quiet, like Trellis at WARNING
     bare_url = f"http://127.0.0.1:{bare_port}"
     with server("bare app", bare_argv, env, f"{bare_url}/api/v1/health", tmp / "bare.log"):
         if args.url:
@@ -270,22 +255,18 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
         else:
             port = free_port()
             base_url = f"http://127.0.0.1:{port}"
-            trellis_argv = [
-                sys.executable,
-                "-c",
-                "from trellis.cli import main; main()",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ]
+            trellis_argv = [sys.executable, "-c", "from trellis.cli import main; main()", "serve"]
+            trellis_argv += ["--host", "127.0.0.1", "--port", str(port)]
             print(
                 f"starting Trellis with TRELLIS_LOG_LEVEL={env['TRELLIS_LOG_LEVEL']} "
                 f"(per-request access log off), data dir {env['TRELLIS_DATA_DIR']}"
             )
             trellis_ctx = server("Trellis", trellis_argv, env, f"{base_url}/ready", tmp / "trellis.log")
         with trellis_ctx:
+            try:
+                mode = httpx.get(f"{base_url}/api/v1/health", timeout=5).raise_for_status().json()["mode"]
+            except (httpx.HTTPError, ValueError, KeyError) as exc:
+                raise BenchError(f"no Trellis health JSON at {base_url}/api/v1/health: {exc}") from None
             if not args.url:
                 job_id = create_job(env, base_url)
             elif job_id is None:
@@ -293,7 +274,6 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
             endpoints = {"health": "/api/v1/health"}
             if job_id:
                 endpoints["job"] = f"/api/v1/jobs/{job_id}"
-            mode = httpx.get(f"{base_url}/api/v1/health").json().get("mode", "?")
             results = []
             for endpoint, path in endpoints.items():
                 for name, url in (("trellis", base_url), ("bare", bare_url)):
@@ -331,26 +311,25 @@ def main() -> None:
     args = parser.parse_args()
     if args.generator == "auto":
         args.generator = "wrk" if shutil.which("wrk") else "python"
-    print(
-        f"load generator: {args.generator}"
-        + (
-            ""
-            if args.generator == "wrk"
-            else " (asyncio, shares the CPUs with the servers; install wrk for lighter load)"
-        )
+    note = (
+        "" if args.generator == "wrk" else " (asyncio; it shares the CPUs with the servers, wrk is lighter)"
     )
+    print(f"load generator: {args.generator}{note}")
     # SIGTERM normally kills Python without running `finally`; turn it into an exit so servers are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     tmp = Path(tempfile.mkdtemp(prefix="trellis-bench-"))
+    keep = False
     try:
         run(args, tmp)
     except BenchError as exc:
-        sys.exit(f"error: {exc}  (temporary files kept in {tmp})")
+        keep = isinstance(exc, StartupError)
+        sys.exit(f"error: {exc}" + (f"\n(temporary files kept in {tmp})" if keep else ""))
     except KeyboardInterrupt:
-        print("\ninterrupted; servers stopped")
-        shutil.rmtree(tmp, ignore_errors=True)
+        print("\ninterrupted; servers stopped", file=sys.stderr)
         sys.exit(130)
-    shutil.rmtree(tmp, ignore_errors=True)
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from trellis.core.http import BodySizeLimitMiddleware, RequestContextMiddleware
 from trellis.core.migrate import upgrade
 from trellis.core.observability import configure_logging, flush_traces
 from trellis.core.runtime import Runtime, build_runtime
+from trellis.health.router import metrics_router
 from trellis.health.router import router as health_router
 from trellis.jobs.router import router as jobs_router
 from trellis.realtime.router import router as realtime_router
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
 
     app.include_router(health_router)
+    if settings.metrics_enabled:
+        app.include_router(metrics_router)
     app.include_router(api_router())
     _mount_web_ui(app)
     return app

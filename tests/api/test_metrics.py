@@ -45,3 +45,17 @@ def test_job_metrics_and_queue_depth(client: TestClient, runtime: Runtime) -> No
     assert ("job_duration_seconds_count", (("name", "test.metrics.job"),)) in after
     assert after[("jobs_queue_depth", (("status", "pending"),))] == 0
     assert after[("jobs_queue_depth", (("status", "running"),))] == 0
+
+
+def test_database_statements_are_timed_by_operation(client: TestClient) -> None:
+    client.get("/api/v1/jobs")
+    samples = _samples(client)
+    assert samples[("db_query_duration_seconds_count", (("operation", "SELECT"),))] >= 2
+
+
+def test_metrics_can_be_turned_off(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_settings
+    from trellis.main import create_app
+
+    with TestClient(create_app(make_settings(tmp_path, metrics_enabled=False))) as client:
+        assert client.get("/metrics").status_code == 404

@@ -95,3 +95,13 @@ def test_configured_secret_key_wins_over_the_generated_one(tmp_path: Path) -> No
     settings = Settings(_env_file=None, data_dir=tmp_path, secret_key="configured-key")  # type: ignore[call-arg]
     assert settings.signing_key == "configured-key"
     assert not (tmp_path / "secrets.json").exists()
+
+
+def test_production_distributed_mode_needs_an_explicit_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRELLIS_ENV", "production")
+    monkeypatch.setenv("TRELLIS_DATABASE_URL", "postgresql://u@db/x")
+    monkeypatch.setenv("TRELLIS_REDIS_URL", "redis://cache:6379/0")
+    with pytest.raises(SettingsError, match="TRELLIS_SECRET_KEY must be set"):
+        load_settings()
+    monkeypatch.setenv("TRELLIS_SECRET_KEY", "k" * 40)
+    assert load_settings().signing_key == "k" * 40

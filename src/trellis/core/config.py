@@ -35,7 +35,8 @@ class Settings(BaseSettings):
     )
 
     env: Literal["development", "test", "production"] = Field(
-        "development", description="Deployment environment; `production` disables developer conveniences."
+        "development",
+        description="Deployment environment. `production` insists on an explicit secret key in distributed mode.",
     )
     data_dir: Path = Field(
         Path(".trellis"), description="Where the SQLite database, generated secrets and local files live."
@@ -149,6 +150,10 @@ class Settings(BaseSettings):
             raise ValueError(
                 "TRELLIS_REDIS_URL is set but TRELLIS_DATABASE_URL is not: distributed mode needs a "
                 "database every process shares (PostgreSQL)"
+            )
+        if self.env == "production" and self.redis_url and self.secret_key is None:
+            raise ValueError(
+                "TRELLIS_SECRET_KEY must be set in production distributed mode, the same value in every process"
             )
         return self
 

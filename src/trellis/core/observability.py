@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 from typing import Any
 
 import structlog
@@ -87,6 +88,11 @@ JOB_DURATION = Histogram(
     buckets=(*_DURATION_BUCKETS, 30, 60, 300, 900),
 )
 JOBS_SWEPT = Counter("jobs_swept_total", "Jobs requeued after their worker stopped heartbeating.")
+DB_QUERY_DURATION = Histogram(
+    "db_query_duration_seconds", "Time spent in database statements, by operation.", ["operation"],
+    buckets=_DURATION_BUCKETS,
+)
+DB_QUERY_ERRORS = Counter("db_query_errors_total", "Database statements that raised, by operation.", ["operation"])
 JOB_QUEUE_DEPTH = Gauge("jobs_queue_depth", "Jobs waiting or running, by status (read at scrape time).", ["status"])
 
 
@@ -128,13 +134,56 @@ def configure_tracing(settings: Settings) -> Any:
 
 
 def instrument_database(engine: Any, provider: Any) -> None:
-    if provider is None:
-        return
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+    """Time every statement (Prometheus) and, with tracing on, give it a client span.
 
-    SQLAlchemyInstrumentor().instrument(engine=engine, tracer_provider=provider)
+    Our own engine hooks rather than opentelemetry-instrumentation-sqlalchemy, which does
+    not support SQLAlchemy 2.1 and would not feed the metrics anyway.
+    """
+    from opentelemetry.trace import SpanKind, Status, StatusCode
+    from sqlalchemy import event
+
+    tracer = provider.get_tracer("trellis.db") if provider is not None else None
+    system = engine.dialect.name
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
+        operation = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
+        context._trellis_query = (operation, time.perf_counter(), None)
+        if tracer is not None:
+            # The statement carries placeholders, never the bound values.
+            span = tracer.start_span(
+                f"{operation} {system}", kind=SpanKind.CLIENT,
+                attributes={"db.system": system, "db.operation.name": operation, "db.statement": statement[:2000]},
+            )
+            context._trellis_query = (operation, context._trellis_query[1], span)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
+        operation, started, span = getattr(context, "_trellis_query", ("SQL", None, None))
+        if started is not None:
+            DB_QUERY_DURATION.labels(operation).observe(time.perf_counter() - started)
+        if span is not None:
+            span.end()
+
+    @event.listens_for(engine, "handle_error")
+    def _error(exception_context: Any) -> None:
+        context = exception_context.execution_context
+        operation, _, span = getattr(context, "_trellis_query", ("SQL", None, None))
+        DB_QUERY_ERRORS.labels(operation).inc()
+        if span is not None:
+            span.set_status(Status(StatusCode.ERROR, type(exception_context.original_exception).__name__))
+            span.end()
 
 
 def flush_traces() -> None:
     if _tracer_provider is not None:
         _tracer_provider.force_flush(timeout_millis=5000)
+
+
+def shutdown_tracing() -> None:
+    """Flush and stop exporting (the global provider cannot be replaced; later spans are dropped)."""
+    global _tracer_provider
+    with _tracing_lock:
+        if _tracer_provider is not None:
+            _tracer_provider.shutdown()
+            _tracer_provider = None

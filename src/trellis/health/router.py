@@ -15,6 +15,7 @@ from trellis.core.jobs import store as job_store
 from trellis.core.observability import JOB_QUEUE_DEPTH
 
 router = APIRouter(tags=["health"])
+metrics_router = APIRouter()
 
 
 class HealthRead(BaseModel):
@@ -58,7 +59,7 @@ def ready(request: Request) -> ReadyRead | JSONResponse:
     return ReadyRead(status="ready", checks=checks)
 
 
-@router.get("/metrics", include_in_schema=False)
+@metrics_router.get("/metrics", include_in_schema=False)
 def metrics(request: Request) -> Response:
     runtime = request.app.state.runtime
     try:
