@@ -74,8 +74,10 @@ def test_invalid_setting_stops_with_one_line(monkeypatch: pytest.MonkeyPatch) ->
         result = runner.invoke(app, command)
         assert result.exit_code == 2
         lines = [line for line in result.output.splitlines() if line.strip()]
-        assert lines == ["trellis: invalid setting TRELLIS_PORT: Input should be a valid integer, "
-                         "unable to parse string as an integer"]
+        assert lines == [
+            "trellis: invalid setting TRELLIS_PORT: Input should be a valid integer, "
+            "unable to parse string as an integer"
+        ]
 
 
 def test_db_upgrade_current_downgrade() -> None:

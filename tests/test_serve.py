@@ -36,10 +36,14 @@ def test_serve_with_zero_configuration(tmp_path: Path) -> None:
     with log_path.open("w") as log_file:
         server = subprocess.Popen(
             [sys.executable, "-c", "from trellis.cli import main; main()", "serve", "--port", str(port)],
-            cwd=tmp_path, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     try:
+
         def ready() -> bool:
             try:
                 return httpx.get(f"{base}/ready", timeout=1).status_code == 200
@@ -54,14 +58,22 @@ def test_serve_with_zero_configuration(tmp_path: Path) -> None:
         assert httpx.get(f"{base}/api/v1/health").json()["mode"] == "embedded"
 
         # Requests carrying secrets in every place a client might put them.
-        httpx.get(f"{base}/api/v1/jobs", params={"access_token": SECRETS["github"]},
-                  headers={"Authorization": f"Bearer {SECRETS['bearer']}"})
-        bad = httpx.post(f"{base}/api/v1/jobs/{uuid.uuid4()}/retry",
-                         json={"extra_attempts": SECRETS["password"], "password": SECRETS["password"]})
+        httpx.get(
+            f"{base}/api/v1/jobs",
+            params={"access_token": SECRETS["github"]},
+            headers={"Authorization": f"Bearer {SECRETS['bearer']}"},
+        )
+        bad = httpx.post(
+            f"{base}/api/v1/jobs/{uuid.uuid4()}/retry",
+            json={"extra_attempts": SECRETS["password"], "password": SECRETS["password"]},
+        )
         assert bad.status_code == 422
         assert SECRETS["password"] not in bad.text
-        malformed = httpx.post(f"{base}/api/v1/jobs/{uuid.uuid4()}/retry",
-                               content=f'{{"password": "{SECRETS["password"]}"', headers={"content-type": "application/json"})
+        malformed = httpx.post(
+            f"{base}/api/v1/jobs/{uuid.uuid4()}/retry",
+            content=f'{{"password": "{SECRETS["password"]}"',
+            headers={"content-type": "application/json"},
+        )
         assert malformed.status_code == 400
         assert SECRETS["password"] not in malformed.text
     finally:
@@ -74,7 +86,7 @@ def test_serve_with_zero_configuration(tmp_path: Path) -> None:
     records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert any(r["event"] == "http_request" and r["route"] == "/api/v1/jobs" for r in records)
     assert any(r["event"] == "trellis_started" for r in records)
-    assert records[-1]["event"] == "Finished server process [%d]" % server.pid
+    assert records[-1]["event"] == f"Finished server process [{server.pid}]"
     assert any(r["event"] == "trellis_stopped" for r in records)
     for secret in SECRETS.values():
         assert secret not in output

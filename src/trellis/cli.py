@@ -187,4 +187,3 @@ def main() -> None:
     except SettingsError as exc:
         typer.secho(f"trellis: {exc}", fg=typer.colors.RED, err=True)
         sys.exit(2)
-

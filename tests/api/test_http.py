@@ -29,7 +29,9 @@ def test_wrong_method_is_a_uniform_405_with_allow_header(client: TestClient) -> 
 
 def test_malformed_json_body_is_a_uniform_400(client: TestClient) -> None:
     response = client.post(
-        f"/api/v1/jobs/{uuid.uuid4()}/retry", content=b'{"extra_attempts": 2,', headers={"content-type": "application/json"}
+        f"/api/v1/jobs/{uuid.uuid4()}/retry",
+        content=b'{"extra_attempts": 2,',
+        headers={"content-type": "application/json"},
     )
     assert response.status_code == 400
     detail = response.json()["detail"]
@@ -43,8 +45,11 @@ def test_validation_errors_keep_field_paths_and_never_echo_input(client: TestCli
     detail = response.json()["detail"]
     assert detail["error"] == "validation_error"
     assert detail["errors"] == [
-        {"loc": ["body", "extra_attempts"], "msg": "Input should be a valid integer, unable to parse string as an integer",
-         "type": "int_parsing"}
+        {
+            "loc": ["body", "extra_attempts"],
+            "msg": "Input should be a valid integer, unable to parse string as an integer",
+            "type": "int_parsing",
+        }
     ]
     assert "hunter2-secret-value" not in response.text
 
@@ -58,12 +63,18 @@ def test_bad_path_parameter_is_a_422_naming_it(client: TestClient) -> None:
 def test_body_over_the_limit_is_a_413_before_routing(tmp_path) -> None:  # type: ignore[no-untyped-def]
     app = create_app(make_settings(tmp_path, max_request_body_bytes=2048))
     with TestClient(app) as client:
-        response = client.post(f"/api/v1/jobs/{uuid.uuid4()}/retry", content=b"x" * 4096,
-                               headers={"content-type": "application/json"})
+        response = client.post(
+            f"/api/v1/jobs/{uuid.uuid4()}/retry",
+            content=b"x" * 4096,
+            headers={"content-type": "application/json"},
+        )
         assert response.status_code == 413
         assert response.json() == {
-            "detail": {"error": "payload_too_large", "message": "The request body is larger than the 2048-byte limit.",
-                       "limit_bytes": 2048}
+            "detail": {
+                "error": "payload_too_large",
+                "message": "The request body is larger than the 2048-byte limit.",
+                "limit_bytes": 2048,
+            }
         }
         # Also on a route that does not exist: the limit is checked before anything else.
         assert client.post("/nowhere", content=b"x" * 4096).status_code == 413
@@ -77,8 +88,11 @@ def test_chunked_body_over_the_limit_is_cut_off_with_413(tmp_path) -> None:  # t
             yield b'{"a": "' + b"x" * 500 + b'"}'
 
     with TestClient(app) as client:
-        response = client.post(f"/api/v1/jobs/{uuid.uuid4()}/retry", content=chunks(),
-                               headers={"content-type": "application/json"})
+        response = client.post(
+            f"/api/v1/jobs/{uuid.uuid4()}/retry",
+            content=chunks(),
+            headers={"content-type": "application/json"},
+        )
         assert response.status_code == 413
         assert response.json()["detail"]["error"] == "payload_too_large"
 
@@ -116,7 +130,8 @@ def test_cors_allows_only_listed_origins(tmp_path) -> None:  # type: ignore[no-u
     app = create_app(make_settings(tmp_path, cors_origins=["https://ui.example.com"]))
     with TestClient(app) as client:
         allowed = client.options(
-            "/api/v1/jobs", headers={"Origin": "https://ui.example.com", "Access-Control-Request-Method": "GET"}
+            "/api/v1/jobs",
+            headers={"Origin": "https://ui.example.com", "Access-Control-Request-Method": "GET"},
         )
         assert allowed.status_code == 200
         assert allowed.headers["access-control-allow-origin"] == "https://ui.example.com"

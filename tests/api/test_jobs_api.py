@@ -41,7 +41,11 @@ def test_missing_job_is_a_uniform_404(client: TestClient) -> None:
     response = client.get(f"/api/v1/jobs/{missing}")
     assert response.status_code == 404
     assert response.json() == {
-        "detail": {"error": "job_not_found", "message": f"Job {missing} does not exist.", "job_id": str(missing)}
+        "detail": {
+            "error": "job_not_found",
+            "message": f"Job {missing} does not exist.",
+            "job_id": str(missing),
+        }
     }
 
 

@@ -29,7 +29,10 @@ def test_http_metrics_are_labelled_by_route_template(client: TestClient) -> None
         client.get("/api/v1/jobs/8a4f5a3c-1c53-4a6e-9d1e-8a0b4c0d7e21")
     after = _samples(client)
     assert after[key] - before.get(key, 0) == 3
-    histogram = ("http_request_duration_seconds_count", (("method", "GET"), ("route", "/api/v1/jobs/{job_id}")))
+    histogram = (
+        "http_request_duration_seconds_count",
+        (("method", "GET"), ("route", "/api/v1/jobs/{job_id}")),
+    )
     assert after[histogram] - before.get(histogram, 0) == 3
     unmatched = ("http_requests_total", (("method", "GET"), ("route", "<unmatched>"), ("status", "404")))
     client.get("/random/path/12345")

@@ -53,7 +53,9 @@ def test_topics_no_domain_authorizes_are_refused(client: TestClient) -> None:
         ws.send_json({"action": "subscribe", "topics": ["secrets.all", "jobs.abc"]})
         assert ws.receive_json() == {"type": "subscribed", "topics": ["jobs.abc"]}
         assert ws.receive_json() == {
-            "type": "error", "error": "forbidden_topic", "message": "You may not subscribe to 'secrets.all'.",
+            "type": "error",
+            "error": "forbidden_topic",
+            "message": "You may not subscribe to 'secrets.all'.",
             "topic": "secrets.all",
         }
 

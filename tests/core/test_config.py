@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from trellis.core.config import Mode, Settings, SettingsError, load_settings, load_or_create_local_secrets
+from trellis.core.config import Mode, Settings, SettingsError, load_or_create_local_secrets, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -49,11 +49,23 @@ def test_both_urls_mean_distributed_and_postgres_urls_use_psycopg3(monkeypatch: 
     ("variable", "value", "expected"),
     [
         ("TRELLIS_PORT", "eighty", "invalid setting TRELLIS_PORT: Input should be a valid integer"),
-        ("TRELLIS_PORT", "70000", "invalid setting TRELLIS_PORT: Input should be less than or equal to 65535"),
-        ("TRELLIS_DATABASE_URL", "mysql://x/y", "invalid setting TRELLIS_DATABASE_URL: must be a postgresql:// URL"),
+        (
+            "TRELLIS_PORT",
+            "70000",
+            "invalid setting TRELLIS_PORT: Input should be less than or equal to 65535",
+        ),
+        (
+            "TRELLIS_DATABASE_URL",
+            "mysql://x/y",
+            "invalid setting TRELLIS_DATABASE_URL: must be a postgresql:// URL",
+        ),
         ("TRELLIS_REDIS_URL", "http://cache", "invalid setting TRELLIS_REDIS_URL: must start with redis://"),
         ("TRELLIS_LOG_LEVEL", "LOUD", "invalid setting TRELLIS_LOG_LEVEL: Input should be 'DEBUG', 'INFO'"),
-        ("TRELLIS_OTLP_ENDPOINT", "collector:4318", "invalid setting TRELLIS_OTLP_ENDPOINT: must be an http://"),
+        (
+            "TRELLIS_OTLP_ENDPOINT",
+            "collector:4318",
+            "invalid setting TRELLIS_OTLP_ENDPOINT: must be an http://",
+        ),
     ],
 )
 def test_invalid_settings_are_one_line_naming_the_variable(

@@ -11,8 +11,7 @@ from sqlalchemy import select, update
 
 from tests.conftest import load_job, wait_for, wait_for_job
 from trellis.core.db import utcnow
-from trellis.core.jobs import Job, JobStatus, PermanentJobError, enqueue, job_handler
-from trellis.core.jobs import store
+from trellis.core.jobs import Job, JobStatus, PermanentJobError, enqueue, job_handler, store
 from trellis.core.runtime import Runtime
 
 calls: dict[str, list[int]] = {}
@@ -141,9 +140,16 @@ def _plant_dead_workers_job(runtime: Runtime, name: str, payload: dict) -> uuid.
     past = utcnow() - timedelta(seconds=30)
     with runtime.database.session_factory() as session:
         job = Job(
-            name=name, payload=payload, status=JobStatus.RUNNING, attempts=1, max_attempts=3,
-            lease_owner="dead-host:1234:abcdef", lease_expires_at=past, heartbeat_at=past - timedelta(seconds=30),
-            run_after=past, dispatched_at=past,
+            name=name,
+            payload=payload,
+            status=JobStatus.RUNNING,
+            attempts=1,
+            max_attempts=3,
+            lease_owner="dead-host:1234:abcdef",
+            lease_expires_at=past,
+            heartbeat_at=past - timedelta(seconds=30),
+            run_after=past,
+            dispatched_at=past,
         )
         session.add(job)
         session.commit()
@@ -173,8 +179,15 @@ def test_a_stale_worker_cannot_overwrite_a_job_claimed_again(runtime: Runtime) -
     now = utcnow()
     with runtime.database.session_factory() as session:
         job_id, _ = store.insert_job(
-            session, name="test.add", payload={}, idempotency_key=None, max_attempts=3, backoff_seconds=0,
-            priority=0, run_after=now, now=now,
+            session,
+            name="test.add",
+            payload={},
+            idempotency_key=None,
+            max_attempts=3,
+            backoff_seconds=0,
+            priority=0,
+            run_after=now,
+            now=now,
         )
         session.commit()
     with runtime.database.session_factory() as session:
@@ -201,8 +214,15 @@ def test_two_claimers_of_one_job_cannot_both_win(runtime: Runtime) -> None:
     now = utcnow()
     with runtime.database.session_factory() as session:
         job_id, _ = store.insert_job(
-            session, name="test.add", payload={}, idempotency_key=None, max_attempts=3, backoff_seconds=0,
-            priority=0, run_after=now, now=now,
+            session,
+            name="test.add",
+            payload={},
+            idempotency_key=None,
+            max_attempts=3,
+            backoff_seconds=0,
+            priority=0,
+            run_after=now,
+            now=now,
         )
         session.commit()
     winners = []
@@ -239,8 +259,11 @@ def test_heartbeats_extend_the_lease_of_a_long_job(runtime: Runtime) -> None:
     first = wait_for_job(runtime, job_id, "running")
     lease_seconds = runtime.settings.job_lease_seconds
     # Run past two full leases; without heartbeats the sweeper would requeue it.
-    wait_for(lambda: (utcnow() - first.started_at).total_seconds() > 2 * lease_seconds,  # type: ignore[operator]
-             timeout=10, what="two lease periods")
+    wait_for(
+        lambda: (utcnow() - first.started_at).total_seconds() > 2 * lease_seconds,  # type: ignore[operator]
+        timeout=10,
+        what="two lease periods",
+    )
     running = load_job(runtime, job_id)
     assert running.status == "running" and running.attempts == 1
     assert running.lease_expires_at > first.lease_expires_at  # type: ignore[operator]
@@ -251,7 +274,9 @@ def test_heartbeats_extend_the_lease_of_a_long_job(runtime: Runtime) -> None:
 
 def test_retry_delay_doubles_per_attempt_and_is_capped(runtime: Runtime) -> None:
     claimed = store.ClaimedJob(uuid.uuid4(), "x", {}, 1, 10, 2.0, None, "me")
-    delays = [runtime.jobs.runner.retry_delay(store.ClaimedJob(**{**claimed.__dict__, "attempt": n})) for n in (1, 2, 3)]
+    delays = [
+        runtime.jobs.runner.retry_delay(store.ClaimedJob(**{**claimed.__dict__, "attempt": n})) for n in (1, 2, 3)
+    ]
     assert 1.6 <= delays[0] <= 2.4 and 3.2 <= delays[1] <= 4.8 and 6.4 <= delays[2] <= 9.6
     capped = runtime.jobs.runner.retry_delay(store.ClaimedJob(**{**claimed.__dict__, "attempt": 30}))
     assert capped <= runtime.settings.job_backoff_max_seconds * 1.2

@@ -22,8 +22,19 @@ SECRETS = [
 def test_credential_shapes_are_masked(text: str) -> None:
     masked = mask_text(text)
     assert REDACTED in masked
-    for secret in ("abcDEF123456789", "dozjgNryP4J3", "ghp_1234567890", "github_pat_11", "glpat-abc", "sk-proj",
-                   "ghs_supersecret", "dbpassw0rd", "hunter2", "k3y-v4lue", "s3cr3t-value"):
+    for secret in (
+        "abcDEF123456789",
+        "dozjgNryP4J3",
+        "ghp_1234567890",
+        "github_pat_11",
+        "glpat-abc",
+        "sk-proj",
+        "ghs_supersecret",
+        "dbpassw0rd",
+        "hunter2",
+        "k3y-v4lue",
+        "s3cr3t-value",
+    ):
         assert secret not in masked
 
 

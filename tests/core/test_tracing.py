@@ -36,7 +36,7 @@ def collector() -> Iterator[tuple[Collector, str]]:
     received = Collector()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.paths.append(self.path)
             request = ExportTraceServiceRequest()
@@ -46,8 +46,13 @@ def collector() -> Iterator[tuple[Collector, str]]:
                 for scope_spans in resource_spans.scope_spans:
                     for span in scope_spans.spans:
                         attributes = {a.key: a.value for a in span.attributes}
-                        received.spans.append({"name": span.name, "service": service.get("service.name"),
-                                               "attributes": attributes})
+                        received.spans.append(
+                            {
+                                "name": span.name,
+                                "service": service.get("service.name"),
+                                "attributes": attributes,
+                            }
+                        )
             reply = ExportTraceServiceResponse().SerializeToString()
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")

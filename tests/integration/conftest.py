@@ -7,6 +7,7 @@ TRELLIS_REQUIRE_INTEGRATION=1 (CI), where their absence is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -124,10 +125,8 @@ class WorkerProcess:
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         # The whole process group: nothing of the worker may survive to finish the job.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, sig)
-        except ProcessLookupError:
-            pass
         self.process.wait(timeout=30)
 
 
@@ -140,13 +139,20 @@ def start_worker(distributed_settings: Settings, tmp_path: Path) -> Iterator[Cal
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(
                 [sys.executable, "-c", "from trellis.cli import main; main()", "worker"],
-                cwd=tmp_path, env=settings_environment(distributed_settings, **extra_env),
-                stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=tmp_path,
+                env=settings_environment(distributed_settings, **extra_env),
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         worker = WorkerProcess(process, log_path)
         workers.append(worker)
-        wait_for(lambda: " ready." in worker.log() or process.poll() is not None, timeout=30, interval=0.1,
-                 what=f"{label} to be ready")
+        wait_for(
+            lambda: " ready." in worker.log() or process.poll() is not None,
+            timeout=30,
+            interval=0.1,
+            what=f"{label} to be ready",
+        )
         assert process.poll() is None, f"{label} exited early:\n{worker.log()}"
         return worker
 

@@ -59,7 +59,8 @@ class Settings(BaseSettings):
         None, description="URL users open; printed at start-up. Default: http://<host>:<port>."
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Comma-separated origins allowed by CORS. Empty: no cross-origin access."
+        default_factory=list,
+        description="Comma-separated origins allowed by CORS. Empty: no cross-origin access.",
     )
     max_request_body_bytes: int = Field(
         10 * 1024 * 1024, ge=1024, description="Largest request body accepted; larger ones get 413."
@@ -85,7 +86,9 @@ class Settings(BaseSettings):
 
     job_concurrency: int = Field(4, ge=1, le=256, description="Jobs run at once per process (embedded pool or worker).")
     job_lease_seconds: float = Field(
-        30.0, gt=0, description="How long a worker owns a running job without a heartbeat before it is requeued."
+        30.0,
+        gt=0,
+        description="How long a worker owns a running job without a heartbeat before it is requeued.",
     )
     job_max_attempts: int = Field(5, ge=1, description="Default attempts per job before it is marked failed.")
     job_backoff_seconds: float = Field(2.0, ge=0, description="First retry delay; doubles per attempt.")
@@ -94,10 +97,13 @@ class Settings(BaseSettings):
         5.0, gt=0, description="How often lapsed leases are swept and undelivered jobs re-sent."
     )
     job_redispatch_seconds: float = Field(
-        60.0, gt=0, description="Distributed mode: a due job not picked up for this long is sent to the broker again."
+        60.0,
+        gt=0,
+        description="Distributed mode: a due job not picked up for this long is sent to the broker again.",
     )
     job_modules: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Extra comma-separated Python modules whose job handlers are loaded."
+        default_factory=list,
+        description="Extra comma-separated Python modules whose job handlers are loaded.",
     )
     worker_metrics_port: int = Field(
         0, ge=0, le=65535, description="`trellis worker`: port for its own `/metrics`. 0 turns it off."

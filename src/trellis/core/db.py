@@ -85,6 +85,7 @@ class Database:
 
 def create_database(settings: Settings) -> Database:
     url = settings.resolved_database_url
+    read_engine: Engine
     if url.startswith("sqlite"):
         engine = _create_sqlite_engine(settings, url)
         read_engine = engine.execution_options(sqlite_deferred=True)

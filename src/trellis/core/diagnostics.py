@@ -42,15 +42,25 @@ def _check_data_dir(settings: Settings) -> list[Line]:
     if secrets_path.exists():
         mode = stat.S_IMODE(secrets_path.stat().st_mode)
         if mode & 0o077:
-            lines.append(("fail", "secrets file", f"{secrets_path} is readable by others (mode {mode:o}); chmod 600 it"))
+            lines.append(
+                (
+                    "fail",
+                    "secrets file",
+                    f"{secrets_path} is readable by others (mode {mode:o}); chmod 600 it",
+                )
+            )
         else:
             lines.append(("ok", "secrets file", f"{secrets_path} (mode {mode:o})"))
     elif settings.secret_key is None:
         lines.append(("warn", "secrets file", f"{secrets_path} not created yet; generated on first start"))
     if settings.mode is Mode.DISTRIBUTED and settings.secret_key is None:
         lines.append(
-            ("warn", "secret key", "TRELLIS_SECRET_KEY is unset: processes on other machines will not share "
-             "the generated key; set the same value everywhere")
+            (
+                "warn",
+                "secret key",
+                "TRELLIS_SECRET_KEY is unset: processes on other machines will not share "
+                "the generated key; set the same value everywhere",
+            )
         )
     return lines
 
@@ -79,7 +89,13 @@ def _check_database(settings: Settings) -> list[Line]:
     if current == head:
         lines.append(("ok", "migrations", f"at {current} (latest)"))
     elif settings.should_auto_migrate:
-        lines.append(("warn", "migrations", f"at {current or 'none'}, latest {head}; applied when `trellis serve` starts"))
+        lines.append(
+            (
+                "warn",
+                "migrations",
+                f"at {current or 'none'}, latest {head}; applied when `trellis serve` starts",
+            )
+        )
     else:
         lines.append(("fail", "migrations", f"at {current or 'none'}, latest {head}; run `trellis db upgrade`"))
     return lines
@@ -124,8 +140,12 @@ def _check_otlp(endpoint: str) -> Line:
     import httpx
 
     try:
-        httpx.post(f"{endpoint}/v1/traces", content=b"", timeout=2,
-                   headers={"Content-Type": "application/x-protobuf"})
+        httpx.post(
+            f"{endpoint}/v1/traces",
+            content=b"",
+            timeout=2,
+            headers={"Content-Type": "application/x-protobuf"},
+        )
     except Exception as exc:
         return ("warn", "tracing", f"OTLP collector {endpoint} unreachable: {_reason(exc)}")
     return ("ok", "tracing", f"exporting to {endpoint}")

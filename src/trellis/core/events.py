@@ -180,7 +180,7 @@ class RedisEventBus:
                 await asyncio.sleep(1.0)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
                     await client.aclose()
 
     async def aclose(self) -> None:

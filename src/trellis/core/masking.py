@@ -19,12 +19,23 @@ _SENSITIVE_KEY = re.compile(
 )
 # Keys that contain a sensitive word but never hold a secret.
 _SAFE_KEYS = frozenset(
-    {"token_type", "max_tokens", "tokens_used", "token_count", "input_tokens", "output_tokens", "total_tokens"}
+    {
+        "token_type",
+        "max_tokens",
+        "tokens_used",
+        "token_count",
+        "input_tokens",
+        "output_tokens",
+        "total_tokens",
+    }
 )
 
 _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # user:password@ or token@ inside any URL
-    (re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@:]*(:[^/\s@]*)?@"), r"\g<scheme>" + REDACTED + "@"),
+    (
+        re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@:]*(:[^/\s@]*)?@"),
+        r"\g<scheme>" + REDACTED + "@",
+    ),
     (re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + REDACTED),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), REDACTED),
     (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{16,}"), REDACTED),

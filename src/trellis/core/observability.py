@@ -70,7 +70,9 @@ def configure_logging(settings: Settings) -> None:
 _DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 HTTP_REQUESTS = Counter(
-    "http_requests_total", "HTTP requests handled, by method, route template and status.", ["method", "route", "status"]
+    "http_requests_total",
+    "HTTP requests handled, by method, route template and status.",
+    ["method", "route", "status"],
 )
 HTTP_REQUEST_DURATION = Histogram(
     "http_request_duration_seconds",
@@ -79,7 +81,9 @@ HTTP_REQUEST_DURATION = Histogram(
     buckets=_DURATION_BUCKETS,
 )
 JOBS_TOTAL = Counter(
-    "jobs_total", "Job attempts finished, by job name and outcome (completed, retrying, failed).", ["name", "outcome"]
+    "jobs_total",
+    "Job attempts finished, by job name and outcome (completed, retrying, failed).",
+    ["name", "outcome"],
 )
 JOB_DURATION = Histogram(
     "job_duration_seconds",
@@ -89,7 +93,9 @@ JOB_DURATION = Histogram(
 )
 JOBS_SWEPT = Counter("jobs_swept_total", "Jobs requeued after their worker stopped heartbeating.")
 DB_QUERY_DURATION = Histogram(
-    "db_query_duration_seconds", "Time spent in database statements, by operation.", ["operation"],
+    "db_query_duration_seconds",
+    "Time spent in database statements, by operation.",
+    ["operation"],
     buckets=_DURATION_BUCKETS,
 )
 DB_QUERY_ERRORS = Counter("db_query_errors_total", "Database statements that raised, by operation.", ["operation"])
@@ -126,7 +132,9 @@ def configure_tracing(settings: Settings) -> Any:
         resource = Resource.create({"service.name": settings.service_name, "service.version": __version__})
         provider = TracerProvider(resource=resource)
         provider.add_span_processor(
-            BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{settings.otlp_endpoint}/v1/traces"), schedule_delay_millis=500)
+            BatchSpanProcessor(
+                OTLPSpanExporter(endpoint=f"{settings.otlp_endpoint}/v1/traces"), schedule_delay_millis=500
+            )
         )
         trace.set_tracer_provider(provider)
         _tracer_provider = provider
@@ -152,8 +160,13 @@ def instrument_database(engine: Any, provider: Any) -> None:
         if tracer is not None:
             # The statement carries placeholders, never the bound values.
             span = tracer.start_span(
-                f"{operation} {system}", kind=SpanKind.CLIENT,
-                attributes={"db.system": system, "db.operation.name": operation, "db.statement": statement[:2000]},
+                f"{operation} {system}",
+                kind=SpanKind.CLIENT,
+                attributes={
+                    "db.system": system,
+                    "db.operation.name": operation,
+                    "db.statement": statement[:2000],
+                },
             )
             context._trellis_query = (operation, context._trellis_query[1], span)
 

@@ -1,6 +1,6 @@
 """The settings table of the README, generated from `Settings` so the two cannot drift apart.
 
-    python -m trellis.core.settings_doc   # prints the Markdown table
+python -m trellis.core.settings_doc   # prints the Markdown table
 """
 
 from __future__ import annotations
@@ -14,10 +14,7 @@ from trellis.core.config import ENV_PREFIX, Settings
 
 def _default(name: str) -> str:
     field = Settings.model_fields[name]
-    if field.default_factory is not None:
-        value = field.default_factory()  # type: ignore[call-arg]
-    else:
-        value = field.default
+    value = field.default_factory() if field.default_factory is not None else field.default  # type: ignore[call-arg]
     if value is None or value is PydanticUndefined or value == []:
         return "unset"
     if isinstance(value, Path):

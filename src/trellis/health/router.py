@@ -54,7 +54,8 @@ def ready(request: Request) -> ReadyRead | JSONResponse:
     failing = sorted(name for name, result in checks.items() if result != "ok")
     if failing:
         return JSONResponse(
-            error_body("not_ready", f"Not ready: {', '.join(failing)} unavailable.", checks=checks), status_code=503
+            error_body("not_ready", f"Not ready: {', '.join(failing)} unavailable.", checks=checks),
+            status_code=503,
         )
     return ReadyRead(status="ready", checks=checks)
 

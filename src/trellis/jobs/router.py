@@ -46,7 +46,11 @@ def list_jobs(
     responses={404: {"description": "No such job."}, 409: {"description": "The job has not failed."}},
 )
 def retry_job(
-    job_id: uuid.UUID, request: Request, response: Response, db_session: DbSession, body: JobRetry | None = None
+    job_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    db_session: DbSession,
+    body: JobRetry | None = None,
 ) -> JobRead:
     """Give a failed job more attempts and queue it again."""
     extra = body.extra_attempts if body else 1

@@ -30,7 +30,9 @@ def retry_job(db_session: Session, job_queue: JobQueue, job_id: uuid.UUID, *, ex
     job = get_job(db_session, job_id)
     if not job_queue.retry_failed(job_id, db_session=db_session, extra_attempts=extra_attempts):
         raise JobNotRetryable(
-            f"Only failed jobs can be retried; job {job_id} is {job.status}.", job_id=str(job_id), status=job.status
+            f"Only failed jobs can be retried; job {job_id} is {job.status}.",
+            job_id=str(job_id),
+            status=job.status,
         )
     db_session.refresh(job)
     return job

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from trellis.core.models_registry import import_all_models
 from trellis.core.db import Base
+from trellis.core.models_registry import import_all_models
 
 import_all_models()
 target_metadata = Base.metadata

@@ -76,8 +76,10 @@ async def _handle_client_message(raw: str, principal: Any, subscription: Subscri
     if action == "ping":
         return [{"type": "pong"}]
     topics = message.get("topics")
-    if action not in ("subscribe", "unsubscribe") or not isinstance(topics, list) or not all(
-        isinstance(topic, str) and 0 < len(topic) <= 300 for topic in topics
+    if (
+        action not in ("subscribe", "unsubscribe")
+        or not isinstance(topics, list)
+        or not all(isinstance(topic, str) and 0 < len(topic) <= 300 for topic in topics)
     ):
         return [
             _error(

@@ -164,8 +164,13 @@ def enqueue(
     from trellis.core.runtime import current_runtime
 
     return current_runtime().jobs.enqueue(
-        name, payload, idempotency_key, db_session=db_session, max_attempts=max_attempts,
-        delay_seconds=delay_seconds, priority=priority,
+        name,
+        payload,
+        idempotency_key,
+        db_session=db_session,
+        max_attempts=max_attempts,
+        delay_seconds=delay_seconds,
+        priority=priority,
     )
 
 

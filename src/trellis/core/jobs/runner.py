@@ -69,7 +69,9 @@ class JobRunner:
 
     def start(self) -> None:
         self._stop.clear()
-        self._heartbeat_thread = threading.Thread(target=self._heartbeat_loop, name="trellis-job-heartbeat", daemon=True)
+        self._heartbeat_thread = threading.Thread(
+            target=self._heartbeat_loop, name="trellis-job-heartbeat", daemon=True
+        )
         self._heartbeat_thread.start()
 
     def stop(self) -> None:
@@ -116,8 +118,12 @@ class JobRunner:
     def execute(self, job: store.ClaimedJob) -> RunOutcome:
         handler = get_handler(job.name)
         context = JobContext(
-            job_id=job.id, name=job.name, attempt=job.attempt, max_attempts=job.max_attempts,
-            idempotency_key=job.idempotency_key, runtime=self.runtime,
+            job_id=job.id,
+            name=job.name,
+            attempt=job.attempt,
+            max_attempts=job.max_attempts,
+            idempotency_key=job.idempotency_key,
+            runtime=self.runtime,
         )
         with self._lock:
             self._running[job.id] = (job, context)
@@ -208,7 +214,10 @@ class JobRunner:
             return
         with self.runtime.database.session_factory() as session:
             lost = store.renew_leases(
-                session, [job for job, _ in running], lease_seconds=self.settings.job_lease_seconds, now=utcnow()
+                session,
+                [job for job, _ in running],
+                lease_seconds=self.settings.job_lease_seconds,
+                now=utcnow(),
             )
             session.commit()
         for job, context in running:
@@ -218,8 +227,11 @@ class JobRunner:
 
     def _publish(self, job: store.ClaimedJob, status: JobStatus, error: str | None = None) -> None:
         message: dict[str, Any] = {
-            "type": "job.status", "job_id": str(job.id), "name": job.name,
-            "status": status.value, "attempt": job.attempt,
+            "type": "job.status",
+            "job_id": str(job.id),
+            "name": job.name,
+            "status": status.value,
+            "attempt": job.attempt,
         }
         if error is not None:
             message["error"] = error

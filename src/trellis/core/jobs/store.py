@@ -97,12 +97,20 @@ def claim_job(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
     row = session.execute(
-        select(
-            Job.name, Job.payload, Job.attempts, Job.max_attempts, Job.backoff_seconds, Job.idempotency_key
-        ).where(Job.id == job_id)
+        select(Job.name, Job.payload, Job.attempts, Job.max_attempts, Job.backoff_seconds, Job.idempotency_key).where(
+            Job.id == job_id
+        )
     ).one()
-    return ClaimedJob(job_id, row.name, row.payload or {}, row.attempts, row.max_attempts,
-                      row.backoff_seconds, row.idempotency_key, owner)
+    return ClaimedJob(
+        job_id,
+        row.name,
+        row.payload or {},
+        row.attempts,
+        row.max_attempts,
+        row.backoff_seconds,
+        row.idempotency_key,
+        owner,
+    )
 
 
 def next_due_job_id(session: Session, *, now: datetime) -> uuid.UUID | None:
@@ -117,19 +125,12 @@ def next_due_job_id(session: Session, *, now: datetime) -> uuid.UUID | None:
     return session.scalar(query)
 
 
-def seconds_until_next_due(session: Session, *, now: datetime) -> float | None:
-    earliest = session.scalar(select(func.min(Job.run_after)).where(Job.status == JobStatus.PENDING))
-    if earliest is None:
-        return None
-    return max(0.0, (earliest - now).total_seconds())
-
-
 def pending_not_due(session: Session, job_id: uuid.UUID, *, now: datetime) -> float | None:
     """Seconds until a pending job becomes due, if it is pending and not yet due."""
     row = session.execute(select(Job.status, Job.run_after).where(Job.id == job_id)).one_or_none()
     if row is None or row.status != JobStatus.PENDING or row.run_after <= now:
         return None
-    return (row.run_after - now).total_seconds()
+    return float((row.run_after - now).total_seconds())
 
 
 def _held(job: ClaimedJob) -> Any:
@@ -142,9 +143,7 @@ def _held(job: ClaimedJob) -> Any:
     )
 
 
-def renew_leases(
-    session: Session, jobs: list[ClaimedJob], *, lease_seconds: float, now: datetime
-) -> set[uuid.UUID]:
+def renew_leases(session: Session, jobs: list[ClaimedJob], *, lease_seconds: float, now: datetime) -> set[uuid.UUID]:
     """Heartbeat every job this worker runs; returns the ids whose lease is lost."""
     lost: set[uuid.UUID] = set()
     for job in jobs:
@@ -164,8 +163,13 @@ def complete_job(session: Session, job: ClaimedJob, *, result: Any, now: datetim
         update(Job)
         .where(_held(job))
         .values(
-            status=JobStatus.COMPLETED, result=result, finished_at=now, updated_at=now,
-            lease_owner=None, lease_expires_at=None, last_error=None,
+            status=JobStatus.COMPLETED,
+            result=result,
+            finished_at=now,
+            updated_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
+            last_error=None,
         )
         .execution_options(**_NO_SYNC)
     )
@@ -177,8 +181,12 @@ def fail_job(session: Session, job: ClaimedJob, *, error: str, now: datetime) ->
         update(Job)
         .where(_held(job))
         .values(
-            status=JobStatus.FAILED, last_error=error, finished_at=now, updated_at=now,
-            lease_owner=None, lease_expires_at=None,
+            status=JobStatus.FAILED,
+            last_error=error,
+            finished_at=now,
+            updated_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
         )
         .execution_options(**_NO_SYNC)
     )
@@ -191,8 +199,13 @@ def schedule_retry(session: Session, job: ClaimedJob, *, error: str, run_after: 
         .where(_held(job))
         .values(
             # dispatched_at is when the delayed message is due, so the sweeper does not resend it early.
-            status=JobStatus.PENDING, last_error=error, run_after=run_after, dispatched_at=run_after,
-            updated_at=now, lease_owner=None, lease_expires_at=None,
+            status=JobStatus.PENDING,
+            last_error=error,
+            run_after=run_after,
+            dispatched_at=run_after,
+            updated_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
         )
         .execution_options(**_NO_SYNC)
     )
@@ -205,8 +218,12 @@ def retry_failed_job(session: Session, job_id: uuid.UUID, *, extra_attempts: int
         update(Job)
         .where(Job.id == job_id, Job.status == JobStatus.FAILED)
         .values(
-            status=JobStatus.PENDING, max_attempts=Job.attempts + extra_attempts, run_after=now,
-            dispatched_at=now, finished_at=None, updated_at=now,
+            status=JobStatus.PENDING,
+            max_attempts=Job.attempts + extra_attempts,
+            run_after=now,
+            dispatched_at=now,
+            finished_at=None,
+            updated_at=now,
         )
         .execution_options(**_NO_SYNC)
     )
@@ -226,15 +243,20 @@ def requeue_expired_leases(session: Session, *, now: datetime, limit: int = 500)
         exhausted = row.attempts >= row.max_attempts
         new_status = JobStatus.FAILED if exhausted else JobStatus.PENDING
         values: dict[str, Any] = {
-            "status": new_status, "last_error": message, "lease_owner": None,
-            "lease_expires_at": None, "updated_at": now,
+            "status": new_status,
+            "last_error": message,
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "updated_at": now,
         }
         values.update({"finished_at": now} if exhausted else {"run_after": now, "dispatched_at": now})
         changed = session.execute(
             update(Job)
             .where(
-                Job.id == row.id, Job.status == JobStatus.RUNNING,
-                Job.attempts == row.attempts, Job.lease_expires_at < now,
+                Job.id == row.id,
+                Job.status == JobStatus.RUNNING,
+                Job.attempts == row.attempts,
+                Job.lease_expires_at < now,
             )
             .values(**values)
             .execution_options(**_NO_SYNC)

@@ -92,7 +92,10 @@ class CeleryJobTransport:
 
     def dispatch(self, job_id: uuid.UUID, delay_seconds: float = 0.0) -> None:
         self.app.send_task(
-            RUN_JOB_TASK, args=[str(job_id)], countdown=delay_seconds if delay_seconds > 0 else None, queue=CELERY_QUEUE
+            RUN_JOB_TASK,
+            args=[str(job_id)],
+            countdown=delay_seconds if delay_seconds > 0 else None,
+            queue=CELERY_QUEUE,
         )
 
     def ping(self) -> None:
@@ -129,10 +132,15 @@ def create_celery_app(settings: Settings) -> Any:
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=3,
         # Fail fast when Redis is down; the job row stays pending and the sweeper sends it later.
-        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+        task_publish_retry_policy={
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
     )
 
-    @app.task(name=RUN_JOB_TASK, ignore_result=True)
+    @app.task(name=RUN_JOB_TASK, ignore_result=True)  # type: ignore[untyped-decorator]
     def run_job(job_id: str) -> None:
         from trellis.core.runtime import current_runtime
 
@@ -180,10 +188,10 @@ class Sweeper:
             )
             depth = store.count_by_status(session)
             session.commit()
-        for job_id, status in swept:
+        for job_id, new_status in swept:
             JOBS_SWEPT.inc()
-            log.warning("job_lease_expired", job_id=str(job_id), new_status=status.value)
-        for job_id in [job_id for job_id, status in swept if status == "pending"] + resend:
+            log.warning("job_lease_expired", job_id=str(job_id), new_status=new_status.value)
+        for job_id in [job_id for job_id, new_status in swept if new_status == "pending"] + resend:
             try:
                 self.transport.dispatch(job_id)
             except Exception:
