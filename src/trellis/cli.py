@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+keys_app = typer.Typer(help="Master keys that protect stored secrets (tokens, API keys).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -161,6 +163,46 @@ class _database:
 
     def __exit__(self, *exc_info: object) -> None:
         self.database.dispose()
+
+
+@keys_app.command("status")
+def keys_status() -> None:
+    """Show the current master key and how many stored secrets each key protects."""
+    from trellis.core.crypto import SecretError
+    from trellis.core.key_rotation import describe_status, key_status
+
+    with _database() as database:
+        try:
+            lines = describe_status(key_status(_settings(), database))
+        except SecretError as exc:
+            _fail(exc.message)
+    for line in lines:
+        typer.echo(line)
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    rewrap_only: Annotated[
+        bool, typer.Option(help="No new key: re-wrap every secret under the current key (TRELLIS_MASTER_KEY).")
+    ] = False,
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Rows per committed batch.")] = 500,
+) -> None:
+    """New master key, every stored data key re-wrapped under it, old key retired. Safe to re-run."""
+    from trellis.core.crypto import SecretError
+    from trellis.core.key_rotation import ExternallyManagedKey, describe_rotation, rotate_master_key
+
+    with _database() as database:
+        try:
+            result = rotate_master_key(_settings(), database, rewrap_only=rewrap_only, batch_size=batch_size)
+        except ExternallyManagedKey as exc:
+            typer.echo(exc.message, err=True)
+            raise typer.Exit(2) from None
+        except SecretError as exc:
+            _fail(exc.message)
+    for line in describe_rotation(result):
+        typer.echo(line)
+    if not result.complete:
+        raise typer.Exit(1)
 
 
 @app.command()

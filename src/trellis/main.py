@@ -16,8 +16,10 @@ from trellis import __version__
 from trellis.core.config import Mode, Settings, load_settings
 from trellis.core.errors import install_error_handlers
 from trellis.core.http import BodySizeLimitMiddleware, RequestContextMiddleware
+from trellis.core.idempotency import IdempotencyMiddleware
 from trellis.core.migrate import upgrade
 from trellis.core.observability import configure_logging, flush_traces
+from trellis.core.ratelimit import RateLimitMiddleware
 from trellis.core.runtime import Runtime, build_runtime
 from trellis.health.router import metrics_router
 from trellis.health.router import router as health_router
@@ -70,7 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     # Added innermost first: the request context wraps everything, so even CORS preflights get ids.
+    app.add_middleware(IdempotencyMiddleware, ttl_seconds=settings.idempotency_ttl_seconds)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    # Inside CORS so a browser can read the 429; outside the rest so a refusal costs no body read.
+    app.add_middleware(RateLimitMiddleware, rule=settings.rate_limit_per_ip)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -5,6 +5,7 @@ The README's settings table is the user-facing copy of this class; keep them in 
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -52,6 +53,21 @@ class Settings(BaseSettings):
         None,
         description="Signing key for tokens. Unset: generated once into `<data_dir>/secrets.json` (mode 0600).",
     )
+    key_provider: str = Field(
+        "local",
+        description="Where the master keys that wrap stored secrets live: `local` (TRELLIS_MASTER_KEY, or "
+        "`<data_dir>/master_keys.json`). Cloud KMS adapters register further names.",
+    )
+    master_key: SecretStr | None = Field(
+        None,
+        description="Base64 of 32 random bytes: the master key for secrets at rest, the same in every process. "
+        "Unset: generated once into `<data_dir>/master_keys.json` (mode 0600).",
+    )
+    master_key_previous: SecretStr | None = Field(
+        None,
+        description="While replacing TRELLIS_MASTER_KEY: the old key, still read until "
+        "`trellis keys rotate --rewrap-only` has moved every secret to the new one.",
+    )
 
     host: str = Field("127.0.0.1", description="Address `trellis serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `trellis serve` listens on.")
@@ -64,6 +80,17 @@ class Settings(BaseSettings):
     )
     max_request_body_bytes: int = Field(
         10 * 1024 * 1024, ge=1024, description="Largest request body accepted; larger ones get 413."
+    )
+    rate_limit_per_ip: str = Field(
+        "1200/minute",
+        description="Requests each client IP may make, as `N/<unit>` (`1200/minute`, `100/10s`); "
+        "health and metrics endpoints are exempt. `0` turns it off.",
+    )
+    idempotency_ttl_seconds: int = Field(
+        86400,
+        ge=1,
+        description="How long the response to a request with an `Idempotency-Key` (or `request_id`) is kept "
+        "for replay.",
     )
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
@@ -141,6 +168,15 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value.strip()
 
+    @field_validator("rate_limit_per_ip")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        # Imported here: the rate-limit module imports observability, which imports this module.
+        from trellis.core.ratelimit import parse_rate_limit
+
+        parse_rate_limit(value)
+        return value.strip()
+
     @field_validator("otlp_endpoint")
     @classmethod
     def _check_otlp(cls, value: str | None) -> str | None:
@@ -150,6 +186,19 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL of an OTLP/HTTP collector")
         return value.rstrip("/")
 
+    @field_validator("master_key", "master_key_previous")
+    @classmethod
+    def _check_master_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        try:
+            raw = base64.b64decode(value.get_secret_value().strip(), validate=True)
+        except ValueError:
+            raise ValueError("must be base64 (generate one with: openssl rand -base64 32)") from None
+        if len(raw) != 32:
+            raise ValueError(f"must decode to 32 bytes, got {len(raw)} (generate one with: openssl rand -base64 32)")
+        return SecretStr(value.get_secret_value().strip())
+
     @model_validator(mode="after")
     def _redis_needs_shared_database(self) -> Settings:
         if self.redis_url and not self.database_url:
@@ -157,6 +206,8 @@ class Settings(BaseSettings):
                 "TRELLIS_REDIS_URL is set but TRELLIS_DATABASE_URL is not: distributed mode needs a "
                 "database every process shares (PostgreSQL)"
             )
+        if self.master_key_previous is not None and self.master_key is None:
+            raise ValueError("TRELLIS_MASTER_KEY_PREVIOUS is set but TRELLIS_MASTER_KEY is not")
         if self.env == "production" and self.redis_url and self.secret_key is None:
             raise ValueError(
                 "TRELLIS_SECRET_KEY must be set in production distributed mode, the same value in every process"

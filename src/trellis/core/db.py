@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
+from starlette.concurrency import run_in_threadpool
 
 from trellis.core.config import Settings, ensure_data_dir
+
+T = TypeVar("T")
 
 # Stable constraint names so Alembic can alter and drop them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -137,22 +140,39 @@ def _create_sqlite_engine(settings: Settings, url: str) -> Engine:
     return engine
 
 
-def _session_from(request: Request, *, read_only: bool) -> Iterator[Session]:
-    database: Database = request.app.state.runtime.database
-    factory = database.read_session_factory if read_only else database.session_factory
-    with factory() as session:
-        yield session
+class DbRunner:
+    """Runs a route's database work in one worker-thread hop, in one transaction.
+
+    Routes are `async def` and call `await db.run(lambda db_session: ...)`: the session is
+    opened, used and closed on the same worker thread, so a request pays a single thread
+    hop instead of one per dependency, endpoint and serializer (about 0.3 ms each here).
+    The write runner commits when the function returns; an exception rolls back.
+    """
+
+    def __init__(self, factory: sessionmaker[Session], *, commit: bool) -> None:
+        self._factory = factory
+        self._commit = commit
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        return await run_in_threadpool(self.run_sync, work)
+
+    def run_sync(self, work: Callable[[Session], T]) -> T:
+        with self._factory() as session:
+            result = work(session)
+            if self._commit:
+                session.commit()
+            return result
 
 
-def get_db_session(request: Request) -> Iterator[Session]:
-    """A session for a request that may write; the route commits what it wants kept."""
-    yield from _session_from(request, read_only=False)
+async def get_db(request: Request) -> DbRunner:
+    """For requests that write: the work commits when it returns."""
+    return DbRunner(request.app.state.runtime.database.session_factory, commit=True)
 
 
-def get_read_db_session(request: Request) -> Iterator[Session]:
-    """A session for a request that only reads."""
-    yield from _session_from(request, read_only=True)
+async def get_read_db(request: Request) -> DbRunner:
+    """For requests that only read: deferred SQLite transactions, readers run side by side."""
+    return DbRunner(request.app.state.runtime.database.read_session_factory, commit=False)
 
 
-DbSession = Annotated[Session, Depends(get_db_session)]
-ReadDbSession = Annotated[Session, Depends(get_read_db_session)]
+Db = Annotated[DbRunner, Depends(get_db)]
+ReadDb = Annotated[DbRunner, Depends(get_read_db)]

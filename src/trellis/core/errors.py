@@ -6,6 +6,7 @@ Services raise subclasses of `TrellisError`; they never import FastAPI.
 
 from __future__ import annotations
 
+import math
 from http import HTTPStatus
 from typing import Any
 
@@ -23,6 +24,8 @@ class TrellisError(Exception):
 
     status_code: int = 400
     code: str = "bad_request"
+    # Extra response headers (e.g. Retry-After); None for most errors.
+    headers: dict[str, str] | None = None
 
     def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
         super().__init__(message)
@@ -70,6 +73,19 @@ class ServiceUnavailable(TrellisError):
     code = "service_unavailable"
 
 
+class RateLimited(TrellisError):
+    """429 with `Retry-After` (whole seconds, rounded up) and `retry_after` in the body."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after_seconds: float) -> None:
+        seconds = max(1, math.ceil(retry_after_seconds))
+        super().__init__(f"Too many requests; retry in {seconds} seconds.", retry_after=seconds)
+        self.retry_after = seconds
+        self.headers = {"Retry-After": str(seconds)}
+
+
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"detail": {"error": code, "message": message, **extra}}
 
@@ -94,7 +110,7 @@ _HTTP_CODES = {
 
 async def _trellis_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TrellisError)
-    return JSONResponse({"detail": exc.to_detail()}, status_code=exc.status_code)
+    return JSONResponse({"detail": exc.to_detail()}, status_code=exc.status_code, headers=exc.headers)
 
 
 async def _http_exception(request: Request, exc: Exception) -> JSONResponse:

@@ -11,6 +11,7 @@ def import_all_models() -> None:
     import trellis
 
     importlib.import_module("trellis.core.jobs.models")
+    importlib.import_module("trellis.core.idempotency_models")
     for module in pkgutil.iter_modules(trellis.__path__):
         qualified = f"trellis.{module.name}.models"
         if module.ispkg and importlib.util.find_spec(qualified) is not None:

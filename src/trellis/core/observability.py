@@ -100,6 +100,7 @@ DB_QUERY_DURATION = Histogram(
 )
 DB_QUERY_ERRORS = Counter("db_query_errors_total", "Database statements that raised, by operation.", ["operation"])
 JOB_QUEUE_DEPTH = Gauge("jobs_queue_depth", "Jobs waiting or running, by status (read at scrape time).", ["status"])
+RATE_LIMITED = Counter("rate_limited_total", "Requests refused with 429, by the limit that refused them.", ["limit"])
 
 
 # ---------------------------------------------------------------- tracing

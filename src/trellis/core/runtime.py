@@ -5,13 +5,14 @@
 | database | SQLite file (WAL)        | PostgreSQL, pooled     |
 | jobs     | in-process worker pool   | Celery, Redis broker   |
 | events   | in-process fan-out       | Redis pub/sub          |
+| limits   | in-process GCRA          | Redis GCRA (Lua)       |
 """
 
 from __future__ import annotations
 
 import importlib.util
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from trellis.core.config import Mode, Settings, SettingsError, ensure_data_dir
@@ -20,6 +21,7 @@ from trellis.core.events import EventBus, InProcessEventBus, RedisEventBus
 from trellis.core.jobs import JobQueue, load_job_handlers
 from trellis.core.jobs.transports import CeleryJobTransport, JobTransport, LocalJobPool
 from trellis.core.observability import configure_tracing, instrument_database
+from trellis.core.ratelimit import InProcessRateLimiter, RateLimiter, build_rate_limiter
 
 
 @dataclass
@@ -29,6 +31,7 @@ class Runtime:
     events: EventBus
     jobs: JobQueue
     tracer_provider: Any = None
+    rate_limiter: RateLimiter = field(default_factory=InProcessRateLimiter)
 
     @property
     def mode(self) -> Mode:
@@ -48,6 +51,7 @@ class Runtime:
     def close(self) -> None:
         self.jobs.close()
         self.events.close()
+        self.rate_limiter.close()
         self.database.dispose()
 
 
@@ -97,6 +101,7 @@ def build_runtime(settings: Settings) -> Runtime:
         transport = LocalJobPool(settings.job_concurrency)
     load_job_handlers(settings.job_modules)
     runtime = Runtime(settings=settings, database=database, events=events, jobs=None, tracer_provider=tracer_provider)  # type: ignore[arg-type]
+    runtime.rate_limiter = build_rate_limiter(settings)
     runtime.jobs = JobQueue(runtime, transport)
     with _current_lock:
         _current = runtime

@@ -1,4 +1,4 @@
-"""Read-only view of background jobs: `GET /api/v1/jobs/{id}` and a filtered list.
+"""Background jobs over HTTP: read one, list, and give a failed one more attempts.
 
 Until accounts exist (identity issue) these and the `jobs.<id>` event topics are open to
 any caller; the identity work scopes them to the job's workspace.
@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from trellis.core.db import DbSession, ReadDbSession
+from trellis.core.db import Db, ReadDb
 from trellis.core.events import register_topic_authorizer
 from trellis.core.jobs import JobStatus
 from trellis.jobs import service
@@ -23,20 +23,23 @@ register_topic_authorizer("jobs.", lambda _principal, _topic: True)
 
 
 @router.get("/{job_id}", response_model=JobRead, responses={404: {"description": "No such job."}})
-def read_job(job_id: uuid.UUID, db_session: ReadDbSession) -> JobRead:
-    return JobRead.model_validate(service.get_job(db_session, job_id))
+async def read_job(job_id: uuid.UUID, db: ReadDb) -> JobRead:
+    return await db.run(lambda db_session: service.read_job(db_session=db_session, job_id=job_id))
 
 
 @router.get("", response_model=JobList)
-def list_jobs(
-    db_session: ReadDbSession,
+async def list_jobs(
+    db: ReadDb,
     status: JobStatus | None = None,
     name: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> JobList:
-    jobs, total = service.list_jobs(db_session, status=status, name=name, limit=limit, offset=offset)
-    return JobList(items=[JobRead.model_validate(job) for job in jobs], total=total, limit=limit, offset=offset)
+    return await db.run(
+        lambda db_session: service.list_jobs(
+            db_session=db_session, status=status, name=name, limit=limit, offset=offset
+        )
+    )
 
 
 @router.post(
@@ -45,17 +48,16 @@ def list_jobs(
     status_code=202,
     responses={404: {"description": "No such job."}, 409: {"description": "The job has not failed."}},
 )
-def retry_job(
-    job_id: uuid.UUID,
-    request: Request,
-    response: Response,
-    db_session: DbSession,
-    body: JobRetry | None = None,
+async def retry_job(
+    job_id: uuid.UUID, request: Request, response: Response, db: Db, body: JobRetry | None = None
 ) -> JobRead:
     """Give a failed job more attempts and queue it again."""
+    job_queue = request.app.state.runtime.jobs
     extra = body.extra_attempts if body else 1
-    job = service.retry_job(db_session, request.app.state.runtime.jobs, job_id, extra_attempts=extra)
-    read = JobRead.model_validate(job)
-    db_session.commit()
+    job = await db.run(
+        lambda db_session: service.retry_job(
+            db_session=db_session, job_queue=job_queue, job_id=job_id, extra_attempts=extra
+        )
+    )
     response.headers["Location"] = f"/api/v1/jobs/{job_id}"
-    return read
+    return job
