@@ -231,7 +231,8 @@ def print_report(results: list[Result], meta: dict[str, object], as_json: bool) 
                 f"p50 latency ratio {trellis.p50_ms / bare.p50_ms:.2f}"
             )
     if as_json:
-        print(json.dumps({"meta": meta, "results": [asdict(r) for r in results]}, indent=2))
+        rows = [{k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(r).items()} for r in results]
+        print(json.dumps({"meta": meta, "results": rows}, indent=2))
 
 
 def run(args: argparse.Namespace, tmp: Path) -> None:
@@ -296,14 +297,10 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per run (default 10)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
-    parser.add_argument(
-        "--warmup", type=float, default=2.0, help="unmeasured seconds before each run (default 2)"
-    )
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each run (default 2)")
     parser.add_argument("--url", help="benchmark this running Trellis instead of starting one")
     parser.add_argument("--job-id", help="with --url: an existing job id for the database-backed endpoint")
     parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
@@ -311,9 +308,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.generator == "auto":
         args.generator = "wrk" if shutil.which("wrk") else "python"
-    note = (
-        "" if args.generator == "wrk" else " (asyncio; it shares the CPUs with the servers, wrk is lighter)"
-    )
+    note = "" if args.generator == "wrk" else " (asyncio; it shares the CPUs with the servers, wrk is lighter)"
     print(f"load generator: {args.generator}{note}")
     # SIGTERM normally kills Python without running `finally`; turn it into an exit so servers are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
