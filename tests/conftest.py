@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +78,67 @@ def wait_for_job(runtime: Runtime, job_id: uuid.UUID, status: str, *, timeout: f
         return job if job.status == status else None
 
     return wait_for(reached, timeout=timeout, what=f"job {job_id} to be {status}")  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------- signed-in users
+
+DEFAULT_PASSWORD = "Correct-Horse-Battery-9"
+
+
+@dataclass
+class SignedInUser:
+    email: str
+    password: str
+    user_id: str
+    workspace_id: str  # the personal workspace
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+def sign_up(
+    client: TestClient, email: str, password: str = DEFAULT_PASSWORD, full_name: str | None = None
+) -> SignedInUser:
+    response = client.post("/api/v1/auth/register", json={"email": email, "password": password, "full_name": full_name})
+    assert response.status_code == 201, response.text
+    tokens = response.json()
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    workspaces = client.get("/api/v1/workspaces", headers=headers).json()["items"]
+    personal = next(w for w in workspaces if w["is_personal"])
+    return SignedInUser(
+        email, password, tokens["user"]["id"], personal["id"], tokens["access_token"], tokens["refresh_token"]
+    )
+
+
+@pytest.fixture
+def signed_in(client: TestClient) -> Callable[..., SignedInUser]:
+    """signed_in("alice@example.com") -> a registered, signed-in user with a personal workspace."""
+    return lambda email, **kwargs: sign_up(client, email, **kwargs)
+
+
+def make_admin(runtime: Runtime, user: SignedInUser) -> SignedInUser:
+    from trellis.auth.models import User
+
+    with runtime.database.session_factory() as session:
+        account = session.get(User, uuid.UUID(user.user_id))
+        assert account is not None
+        account.is_admin = True
+        session.commit()
+    return user
+
+
+@pytest.fixture
+def admin(client: TestClient, runtime: Runtime) -> SignedInUser:
+    return make_admin(runtime, sign_up(client, "admin@example.com"))
+
+
+def add_member(client: TestClient, owner: SignedInUser, workspace_id: str, member: SignedInUser, role: str) -> None:
+    invited = client.post(
+        f"/api/v1/workspaces/{workspace_id}/invite", json={"email": member.email, "role": role}, headers=owner.headers
+    )
+    assert invited.status_code == 201, invited.text
+    accepted = client.post(f"/api/v1/invitations/{invited.json()['token']}/accept", headers=member.headers)
+    assert accepted.status_code == 200, accepted.text

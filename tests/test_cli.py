@@ -9,8 +9,10 @@ from typer.testing import CliRunner
 
 from trellis import __version__
 from trellis.cli import app
+from trellis.core.migrate import head_revision
 
 runner = CliRunner()
+HEAD = head_revision()  # the newest migration; each new one moves it
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +45,7 @@ def test_doctor_after_migrations_reports_all_ok(tmp_path: Path) -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     result = runner.invoke(app, ["doctor"])
     assert result.exit_code == 0
-    assert "[  ok] migrations: at 0001 (latest)" in result.output
+    assert f"[  ok] migrations: at {HEAD} (latest)" in result.output
     assert f"[  ok] database: sqlite:///{tmp_path / '.trellis' / 'trellis.db'} reachable" in result.output
 
 
@@ -81,10 +83,10 @@ def test_invalid_setting_stops_with_one_line(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_db_upgrade_current_downgrade() -> None:
-    assert "behind; latest is 0001" in runner.invoke(app, ["db", "current"]).output
+    assert f"behind; latest is {HEAD}" in runner.invoke(app, ["db", "current"]).output
     upgraded = runner.invoke(app, ["db", "upgrade"])
-    assert upgraded.exit_code == 0 and "database at revision 0001" in upgraded.output
-    assert runner.invoke(app, ["db", "current"]).output.strip() == "0001 (up to date)"
+    assert upgraded.exit_code == 0 and f"database at revision {HEAD}" in upgraded.output
+    assert runner.invoke(app, ["db", "current"]).output.strip() == f"{HEAD} (up to date)"
     downgraded = runner.invoke(app, ["db", "downgrade", "base"])
     assert downgraded.exit_code == 0 and "base (empty)" in downgraded.output
 

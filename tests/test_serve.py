@@ -9,7 +9,6 @@ import socket
 import stat
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import httpx
@@ -63,19 +62,27 @@ def test_serve_with_zero_configuration(tmp_path: Path) -> None:
             params={"access_token": SECRETS["github"]},
             headers={"Authorization": f"Bearer {SECRETS['bearer']}"},
         )
-        bad = httpx.post(
-            f"{base}/api/v1/jobs/{uuid.uuid4()}/retry",
-            json={"extra_attempts": SECRETS["password"], "password": SECRETS["password"]},
+        registered = httpx.post(
+            f"{base}/api/v1/auth/register", json={"email": "new@example.com", "password": SECRETS["password"]}
         )
+        assert registered.status_code == 201
+        issued = registered.json()
+        secrets_seen = [*SECRETS.values(), issued["access_token"], issued["refresh_token"]]
+        me = httpx.get(f"{base}/api/v1/auth/me", headers={"Authorization": f"Bearer {issued['access_token']}"})
+        assert me.json()["email"] == "new@example.com"
+        bad = httpx.post(f"{base}/api/v1/auth/login", json={"email": "nope", "password": SECRETS["password"]})
         assert bad.status_code == 422
         assert SECRETS["password"] not in bad.text
         malformed = httpx.post(
-            f"{base}/api/v1/jobs/{uuid.uuid4()}/retry",
+            f"{base}/api/v1/auth/login",
             content=f'{{"password": "{SECRETS["password"]}"',
             headers={"content-type": "application/json"},
         )
         assert malformed.status_code == 400
         assert SECRETS["password"] not in malformed.text
+        # Without SMTP, a development server prints sign-in codes on its console, labelled as such.
+        assert httpx.post(f"{base}/api/v1/auth/request-otp", json={"email": "new@example.com"}).status_code == 200
+        code = httpx.get(f"{base}/api/v1/dev/outbox").json()["items"][0]["subject"][-6:]
     finally:
         server.send_signal(signal.SIGTERM)
         exit_code = server.wait(timeout=20)
@@ -84,9 +91,10 @@ def test_serve_with_zero_configuration(tmp_path: Path) -> None:
     output = log_path.read_text()
     assert "open http://localhost:" in output  # where to open it
     records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    assert any(r["event"] == "http_request" and r["route"] == "/api/v1/jobs" for r in records)
+    assert any(r["event"] == "http_request" and r["route"] == "/api/v1/auth/register" for r in records)
     assert any(r["event"] == "trellis_started" for r in records)
     assert records[-1]["event"] == f"Finished server process [{server.pid}]"
     assert any(r["event"] == "trellis_stopped" for r in records)
-    for secret in SECRETS.values():
+    for secret in secrets_seen:
         assert secret not in output
+    assert "[trellis dev outbox - no SMTP configured]" in output and code in output

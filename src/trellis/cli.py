@@ -10,6 +10,7 @@ import typer
 
 from trellis import __version__
 from trellis.core.config import Mode, Settings, SettingsError, load_settings
+from trellis.core.db import Database
 
 app = typer.Typer(
     name="trellis",
@@ -21,6 +22,10 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 keys_app = typer.Typer(help="Master keys that protect stored secrets (tokens, API keys).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -221,6 +226,84 @@ def doctor() -> None:
         typer.echo(f"{label}: {detail}")
     if not healthy:
         raise typer.Exit(1)
+
+
+def _migrated_session() -> tuple[Settings, Database]:
+    """A session on the configured database, migrated first in embedded mode."""
+    from trellis.core.db import create_database
+    from trellis.core.migrate import is_up_to_date, upgrade
+
+    settings = _settings()
+    database = create_database(settings)
+    if settings.should_auto_migrate:
+        upgrade(database)
+    elif not is_up_to_date(database):
+        _fail("the database schema is not current; run `trellis db upgrade` first.")
+    return settings, database
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="The account's email address.")],
+    password: Annotated[
+        str | None,
+        typer.Option(help="Omit to be prompted (a password on the command line shows in process listings)."),
+    ] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    full_name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="A Trellis administrator (jobs, platform settings).")] = False,
+) -> None:
+    """Create an account (with its personal workspace)."""
+    from trellis.auth import service as auth_service
+    from trellis.core.errors import TrellisError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    _, database = _migrated_session()
+    try:
+        with database.session_factory() as session:
+            user = auth_service.create_user(
+                session, email=email, password=password, full_name=full_name, is_admin=admin, verified=True
+            )
+            session.commit()
+            typer.echo(f"created {'administrator' if admin else 'user'} {user.email} ({user.id})")
+    except TrellisError as exc:
+        _fail(exc.message)
+    finally:
+        database.dispose()
+
+
+@token_app.command("create")
+def token_create(
+    email: Annotated[str, typer.Option(help="Whose token.")],
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. 'ci'.")],
+    scope: Annotated[str, typer.Option(help="read or read_write.")] = "read_write",
+    expires_in_days: Annotated[int | None, typer.Option(min=1, max=3650, help="Days until it expires.")] = None,
+) -> None:
+    """Create a personal API token and print it once (it cannot be shown again)."""
+    from trellis.auth import service as auth_service
+
+    if scope not in ("read", "read_write"):
+        _fail("--scope must be read or read_write")
+    _, database = _migrated_session()
+    try:
+        with database.session_factory() as session:
+            user_id = auth_service.find_user_id(session, email=email)
+            if user_id is None:
+                _fail(f"no account for {email}; create it with `trellis user create`")
+            _, secret = auth_service.create_api_token(
+                session,
+                user_id=user_id,
+                name=name,
+                scope=scope,  # type: ignore[arg-type]
+                expires_in_days=expires_in_days,
+            )
+            session.commit()
+    finally:
+        database.dispose()
+    typer.echo(secret)
 
 
 def main() -> None:

@@ -13,6 +13,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.staticfiles import StaticFiles
 
 from trellis import __version__
+from trellis.audit.router import router as audit_router
+from trellis.auth.router import dev_router
+from trellis.auth.router import router as auth_router
 from trellis.core.config import Mode, Settings, load_settings
 from trellis.core.errors import install_error_handlers
 from trellis.core.http import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -21,10 +24,12 @@ from trellis.core.migrate import upgrade
 from trellis.core.observability import configure_logging, flush_traces
 from trellis.core.ratelimit import RateLimitMiddleware
 from trellis.core.runtime import Runtime, build_runtime
+from trellis.credentials.router import router as credentials_router
 from trellis.health.router import metrics_router
 from trellis.health.router import router as health_router
 from trellis.jobs.router import router as jobs_router
 from trellis.realtime.router import router as realtime_router
+from trellis.workspaces.router import router as workspaces_router
 
 log = structlog.get_logger("trellis")
 
@@ -35,6 +40,11 @@ def api_router() -> APIRouter:
     """Everything under /api/v1. Each domain contributes one router here."""
     api = APIRouter(prefix="/api/v1")
     api.include_router(health_router)
+    api.include_router(auth_router)
+    api.include_router(dev_router)
+    api.include_router(workspaces_router)
+    api.include_router(credentials_router)
+    api.include_router(audit_router)
     api.include_router(jobs_router)
     api.include_router(realtime_router)
     return api

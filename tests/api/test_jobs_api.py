@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import wait_for_job
+from tests.conftest import SignedInUser, wait_for_job
 from trellis.core.jobs import enqueue, job_handler
 from trellis.core.runtime import Runtime
 
@@ -22,6 +23,18 @@ def fails_first_time(ctx, payload):  # type: ignore[no-untyped-def]
 @job_handler("test.api.echo")
 def echo(ctx, payload):  # type: ignore[no-untyped-def]
     return payload
+
+
+@pytest.fixture(autouse=True)
+def as_admin(client: TestClient, admin: SignedInUser) -> None:
+    client.headers.update(admin.headers)
+
+
+def test_jobs_are_for_administrators_only(client: TestClient, signed_in) -> None:  # type: ignore[no-untyped-def]
+    user = signed_in("plain@example.com")
+    job_id = enqueue("test.api.echo", {})
+    assert client.get(f"/api/v1/jobs/{job_id}", headers=user.headers).status_code == 403
+    assert client.get("/api/v1/jobs", headers={"Authorization": ""}).status_code == 401
 
 
 def test_job_is_visible_with_its_status_and_result(client: TestClient, runtime: Runtime) -> None:

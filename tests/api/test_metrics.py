@@ -22,11 +22,11 @@ def _samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]]
     }
 
 
-def test_http_metrics_are_labelled_by_route_template(client: TestClient) -> None:
+def test_http_metrics_are_labelled_by_route_template(client: TestClient, admin) -> None:  # type: ignore[no-untyped-def]
     before = _samples(client)
     key = ("http_requests_total", (("method", "GET"), ("route", "/api/v1/jobs/{job_id}"), ("status", "404")))
     for _ in range(3):
-        client.get("/api/v1/jobs/8a4f5a3c-1c53-4a6e-9d1e-8a0b4c0d7e21")
+        client.get("/api/v1/jobs/8a4f5a3c-1c53-4a6e-9d1e-8a0b4c0d7e21", headers=admin.headers)
     after = _samples(client)
     assert after[key] - before.get(key, 0) == 3
     histogram = (
@@ -50,8 +50,8 @@ def test_job_metrics_and_queue_depth(client: TestClient, runtime: Runtime) -> No
     assert after[("jobs_queue_depth", (("status", "running"),))] == 0
 
 
-def test_database_statements_are_timed_by_operation(client: TestClient) -> None:
-    client.get("/api/v1/jobs")
+def test_database_statements_are_timed_by_operation(client: TestClient, admin) -> None:  # type: ignore[no-untyped-def]
+    client.get("/api/v1/jobs", headers=admin.headers)
     samples = _samples(client)
     assert samples[("db_query_duration_seconds_count", (("operation", "SELECT"),))] >= 2
 

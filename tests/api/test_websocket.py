@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
+from tests.conftest import SignedInUser
 from trellis.core.jobs import enqueue, job_handler
 from trellis.core.runtime import Runtime
 
@@ -16,9 +19,10 @@ def waits_for_release(ctx, payload):  # type: ignore[no-untyped-def]
     return {"n": payload["n"]}
 
 
-def test_subscriber_receives_a_jobs_status_events(client: TestClient, runtime: Runtime) -> None:
+def test_subscriber_receives_a_jobs_status_events(client: TestClient, runtime: Runtime, admin: SignedInUser) -> None:
     release.clear()
-    with client.websocket_connect("/api/v1/ws") as ws:
+    with client.websocket_connect(f"/api/v1/ws?access_token={admin.access_token}") as ws:
+        assert ws.receive_json()["type"] == "authenticated"
         job_id = enqueue("test.ws.job", {"n": 1})
         ws.send_json({"action": "subscribe", "topics": [f"jobs.{job_id}"]})
         assert ws.receive_json() == {"type": "subscribed", "topics": [f"jobs.{job_id}"]}
@@ -34,8 +38,9 @@ def test_subscriber_receives_a_jobs_status_events(client: TestClient, runtime: R
         assert set(statuses) <= {"running", "completed"}
 
 
-def test_events_of_other_topics_are_not_delivered(client: TestClient, runtime: Runtime) -> None:
-    with client.websocket_connect("/api/v1/ws") as ws:
+def test_events_of_other_topics_are_not_delivered(client: TestClient, runtime: Runtime, admin: SignedInUser) -> None:
+    with client.websocket_connect(f"/api/v1/ws?access_token={admin.access_token}") as ws:
+        assert ws.receive_json()["type"] == "authenticated"
         ws.send_json({"action": "subscribe", "topics": ["jobs.mine"]})
         ws.receive_json()
         runtime.events.publish("jobs.other", {"n": 1})
@@ -48,8 +53,9 @@ def test_events_of_other_topics_are_not_delivered(client: TestClient, runtime: R
         assert ws.receive_json() == {"type": "pong"}
 
 
-def test_topics_no_domain_authorizes_are_refused(client: TestClient) -> None:
-    with client.websocket_connect("/api/v1/ws") as ws:
+def test_topics_no_domain_authorizes_are_refused(client: TestClient, admin: SignedInUser) -> None:
+    with client.websocket_connect(f"/api/v1/ws?access_token={admin.access_token}") as ws:
+        assert ws.receive_json()["type"] == "authenticated"
         ws.send_json({"action": "subscribe", "topics": ["secrets.all", "jobs.abc"]})
         assert ws.receive_json() == {"type": "subscribed", "topics": ["jobs.abc"]}
         assert ws.receive_json() == {
@@ -60,11 +66,37 @@ def test_topics_no_domain_authorizes_are_refused(client: TestClient) -> None:
         }
 
 
-def test_malformed_messages_get_an_error_and_keep_the_socket(client: TestClient) -> None:
-    with client.websocket_connect("/api/v1/ws") as ws:
+def test_malformed_messages_get_an_error_and_keep_the_socket(client: TestClient, admin: SignedInUser) -> None:
+    with client.websocket_connect(f"/api/v1/ws?access_token={admin.access_token}") as ws:
+        assert ws.receive_json()["type"] == "authenticated"
         ws.send_text("{not json")
         assert ws.receive_json()["error"] == "malformed_json"
         ws.send_json({"action": "subscribe", "topics": "jobs.1"})
         assert ws.receive_json()["error"] == "invalid_message"
         ws.send_json({"action": "ping"})
         assert ws.receive_json() == {"type": "pong"}
+
+
+def test_unauthenticated_sockets_are_closed_with_4401(client: TestClient) -> None:
+    with client.websocket_connect("/api/v1/ws?access_token=not-a-token") as ws:
+        assert ws.receive_json()["error"] == "not_authenticated"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 4401
+
+
+def test_the_first_message_can_authenticate(client: TestClient, admin: SignedInUser) -> None:
+    with client.websocket_connect("/api/v1/ws") as ws:
+        ws.send_json({"action": "auth", "token": admin.access_token})
+        assert ws.receive_json() == {"type": "authenticated", "user_id": admin.user_id}
+        ws.send_json({"action": "subscribe", "topics": ["jobs.x"]})
+        assert ws.receive_json() == {"type": "subscribed", "topics": ["jobs.x"]}
+
+
+def test_job_topics_are_for_administrators(client: TestClient, signed_in) -> None:  # type: ignore[no-untyped-def]
+    user = signed_in("wsuser@example.com")
+    with client.websocket_connect(f"/api/v1/ws?access_token={user.access_token}") as ws:
+        ws.receive_json()
+        ws.send_json({"action": "subscribe", "topics": ["jobs.x"]})
+        assert ws.receive_json() == {"type": "subscribed", "topics": []}
+        assert ws.receive_json()["error"] == "forbidden_topic"

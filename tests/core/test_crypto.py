@@ -207,3 +207,22 @@ def test_mask_secret() -> None:
     # Too short to show 8 characters and still hide 8: nothing is shown.
     assert mask_secret("hunter2hunter2!") == "***"
     assert mask_secret("0123456789abcdef") == "0123...cdef"
+
+
+def test_operations_are_counted_by_key_id(provider: LocalKeyProvider) -> None:
+    from prometheus_client import REGISTRY
+
+    key_id = provider.current_key_id()
+
+    def count(operation: str, outcome: str) -> float:
+        labels = {"operation": operation, "key_id": key_id, "outcome": outcome}
+        return REGISTRY.get_sample_value("encryption_operations_total", labels) or 0.0
+
+    before = {(op, outcome): count(op, outcome) for op in ("seal", "open") for outcome in ("ok", "error")}
+    sealed = seal_secret(TOKEN, context="c", provider=provider)
+    open_secret(sealed, context="c", provider=provider)
+    with pytest.raises(SecretDecryptionError):
+        open_secret(sealed, context="other", provider=provider)
+    assert count("seal", "ok") == before["seal", "ok"] + 1
+    assert count("open", "ok") == before["open", "ok"] + 1
+    assert count("open", "error") == before["open", "error"] + 1

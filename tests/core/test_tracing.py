@@ -75,7 +75,7 @@ def test_requests_database_calls_and_jobs_are_traced(collector: tuple[Collector,
     settings = make_settings(tmp_path, otlp_endpoint=endpoint, service_name="trellis-test")
     try:
         with TestClient(create_app(settings)) as client:
-            client.get("/api/v1/jobs/5a0f6b0e-9a6c-4a8e-9b1d-0d7c4a9d2c11")
+            client.get("/api/v1/workspaces/5a0f6b0e-9a6c-4a8e-9b1d-0d7c4a9d2c11")
             runtime = client.app.state.runtime  # type: ignore[attr-defined]
             wait_for_job(runtime, enqueue("test.traced", {}), "completed")
             flush_traces()
@@ -85,8 +85,8 @@ def test_requests_database_calls_and_jobs_are_traced(collector: tuple[Collector,
         shutdown_tracing()
     assert received.paths and set(received.paths) == {"/v1/traces"}
     assert {span["service"] for span in received.spans} == {"trellis-test"}
-    http_span = next(s for s in received.spans if s["name"] == "GET /api/v1/jobs/{job_id}")
-    assert http_span["attributes"]["http.route"].string_value == "/api/v1/jobs/{job_id}"  # type: ignore[index]
+    http_span = next(s for s in received.spans if s["name"] == "GET /api/v1/workspaces/{workspace_id}")
+    assert http_span["attributes"]["http.route"].string_value == "/api/v1/workspaces/{workspace_id}"  # type: ignore[index]
     assert any(str(s["name"]).startswith("SELECT") for s in received.spans), names()
     job_span = next(s for s in received.spans if s["name"] == "job test.traced")
     assert job_span["attributes"]["trellis.job.outcome"].string_value == "completed"  # type: ignore[index]

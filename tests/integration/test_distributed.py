@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from tests.conftest import load_job, make_settings, wait_for, wait_for_job
+from tests.conftest import SignedInUser, load_job, make_admin, make_settings, sign_up, wait_for, wait_for_job
 from tests.integration.conftest import WorkerProcess, settings_environment
 from tests.test_migrations import assert_migrations_match_models
 from trellis.cli import app as cli_app
@@ -31,6 +31,11 @@ def api(distributed_settings: Settings) -> Iterator[TestClient]:
     """An API process in distributed mode: it enqueues and reads, workers run the jobs."""
     with TestClient(create_app(distributed_settings)) as client:
         yield client
+
+
+@pytest.fixture
+def admin(api: TestClient) -> SignedInUser:
+    return make_admin(runtime_of(api), sign_up(api, "admin@example.com"))
 
 
 def runtime_of(client: TestClient) -> Runtime:
@@ -69,12 +74,14 @@ def test_ready_is_503_when_redis_is_down(distributed_settings: Settings) -> None
     assert detail["message"] == "Not ready: broker, redis unavailable."
 
 
-def test_worker_runs_a_job_enqueued_by_the_api_process(api: TestClient, start_worker: StartWorker) -> None:
+def test_worker_runs_a_job_enqueued_by_the_api_process(
+    api: TestClient, start_worker: StartWorker, admin: SignedInUser
+) -> None:
     worker = start_worker()
     job_id = runtime_of(api).jobs.enqueue("it.echo", {"hello": "world"})
     job = wait_for_job(runtime_of(api), job_id, "completed", timeout=30)
     assert job.result == {"payload": {"hello": "world"}, "pid": worker.pid, "attempt": 1}
-    body = api.get(f"/api/v1/jobs/{job_id}").json()
+    body = api.get(f"/api/v1/jobs/{job_id}", headers=admin.headers).json()
     assert body["status"] == "completed" and body["result"]["pid"] == worker.pid
 
 
@@ -85,12 +92,13 @@ def test_transient_failure_is_retried_on_the_worker(api: TestClient, start_worke
 
 
 def test_worker_events_reach_a_websocket_on_the_api_process(
-    api: TestClient, start_worker: StartWorker, tmp_path: Path
+    api: TestClient, start_worker: StartWorker, tmp_path: Path, admin: SignedInUser
 ) -> None:
     start_worker()
     # Delayed by a second, so the subscription is in place before the worker starts it.
     job_id = runtime_of(api).jobs.enqueue("it.slow", {"seconds": 0.2, "marker_dir": str(tmp_path)}, delay_seconds=1.0)
-    with api.websocket_connect("/api/v1/ws") as ws:
+    with api.websocket_connect(f"/api/v1/ws?access_token={admin.access_token}") as ws:
+        assert ws.receive_json()["type"] == "authenticated"
         ws.send_json({"action": "subscribe", "topics": [f"jobs.{job_id}"]})
         assert ws.receive_json()["type"] == "subscribed"
         statuses = [ws.receive_json()["data"]["status"] for _ in range(2)]

@@ -69,6 +69,17 @@ class Settings(BaseSettings):
         "`trellis keys rotate --rewrap-only` has moved every secret to the new one.",
     )
 
+    access_token_minutes: int = Field(15, ge=1, le=1440, description="Lifetime of an access token (JWT).")
+    refresh_token_days: int = Field(7, ge=1, le=365, description="Lifetime of a sign-in session's refresh token.")
+    smtp_host: str | None = Field(None, description="SMTP server for sign-in codes and invitations. Unset: dev outbox.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
+    smtp_username: str | None = Field(None, description="SMTP user name, if the server needs one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_from: str = Field("Trellis <no-reply@localhost>", description="Sender of the mail Trellis sends.")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="`starttls` (port 587), `tls` (implicit TLS, port 465) or `none` (local relays)."
+    )
+
     host: str = Field("127.0.0.1", description="Address `trellis serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `trellis serve` listens on.")
     public_url: str | None = Field(
@@ -223,6 +234,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'trellis.db').resolve()}"
+
+    @property
+    def dev_outbox_enabled(self) -> bool:
+        """Mail goes to the console and `/api/v1/dev/outbox` only without SMTP and outside production."""
+        return self.smtp_host is None and self.env != "production"
 
     @property
     def is_sqlite(self) -> bool:

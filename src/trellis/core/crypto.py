@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+from prometheus_client import Counter
 
 from trellis.core.errors import TrellisError
 
@@ -52,6 +53,13 @@ NONCE_BYTES = 12
 MASTER_KEYS_FILE = "master_keys.json"
 _AAD_PREFIX = b"trellis:v1:"
 _KEY_ID = re.compile(r"^[A-Za-z0-9._/+=@-]{1,64}$")
+
+# Seed 001's metric; the key id label tells how much still depends on a key being retired.
+ENCRYPTION_OPERATIONS = Counter(
+    "encryption_operations_total",
+    "Secret seal/open/rewrap operations, by master key id and outcome.",
+    ["operation", "key_id", "outcome"],
+)
 
 
 class SecretError(TrellisError):
@@ -242,12 +250,8 @@ class LocalKeyProvider:
         state = self._load(create=not self.managed_externally)
         if state is not None and key_id in state.keys:
             return state.keys[key_id]
-        raise UnknownKeyError(f"master key {key_id} is not held by the local key provider ({self._describe()})")
-
-    def _describe(self) -> str:
-        if self.managed_externally:
-            return f"TRELLIS_MASTER_KEY, TRELLIS_MASTER_KEY_PREVIOUS and {self.path}"
-        return str(self.path)
+        # No file path here: the message may travel further than the operator's terminal.
+        raise UnknownKeyError(f"master key {key_id} is not held by the local key provider (see `trellis keys status`)")
 
     def _load(self, *, create: bool) -> _KeyFileState | None:
         with self._lock:
@@ -474,6 +478,7 @@ def seal_secret(plaintext: str, *, context: str, provider: KeyProvider) -> str:
     nonce = os.urandom(NONCE_BYTES)
     ciphertext = AESGCM(data_key).encrypt(nonce, plaintext.encode("utf-8"), _aad(context))
     wrapped = provider.wrap_data_key(key_id, data_key)
+    ENCRYPTION_OPERATIONS.labels("seal", key_id, "ok").inc()
     return str(SealedValue(key_id=key_id, wrapped_key=wrapped, nonce=nonce, ciphertext=ciphertext))
 
 
@@ -483,14 +488,17 @@ def open_secret(sealed: str, *, context: str, provider: KeyProvider) -> str:
     try:
         data_key = provider.unwrap_data_key(value.key_id, value.wrapped_key)
     except SecretError as exc:
+        ENCRYPTION_OPERATIONS.labels("open", value.key_id, "error").inc()
         raise type(exc)(f"cannot open the stored secret ({context}): {exc.message}") from None
     try:
         plaintext = AESGCM(data_key).decrypt(value.nonce, value.ciphertext, _aad(context))
     except InvalidTag:
+        ENCRYPTION_OPERATIONS.labels("open", value.key_id, "error").inc()
         raise SecretDecryptionError(
             f"the stored secret ({context}, master key {value.key_id}) does not decrypt: "
             "it was altered or belongs to another record"
         ) from None
+    ENCRYPTION_OPERATIONS.labels("open", value.key_id, "ok").inc()
     return plaintext.decode("utf-8")
 
 
@@ -501,7 +509,12 @@ def rewrap_secret(sealed: str, *, provider: KeyProvider, key_id: str | None = No
     value = SealedValue.parse(sealed, context=context)
     if value.key_id == target:
         return sealed
-    data_key = provider.unwrap_data_key(value.key_id, value.wrapped_key)
+    try:
+        data_key = provider.unwrap_data_key(value.key_id, value.wrapped_key)
+    except SecretError:
+        ENCRYPTION_OPERATIONS.labels("rewrap", value.key_id, "error").inc()
+        raise
+    ENCRYPTION_OPERATIONS.labels("rewrap", value.key_id, "ok").inc()
     rewrapped = SealedValue(
         key_id=target,
         wrapped_key=provider.wrap_data_key(target, data_key),

@@ -16,6 +16,7 @@ from sqlalchemy.types import TypeDecorator
 from starlette.concurrency import run_in_threadpool
 
 from trellis.core.config import Settings, ensure_data_dir
+from trellis.core.errors import TrellisError
 
 T = TypeVar("T")
 
@@ -158,7 +159,13 @@ class DbRunner:
 
     def run_sync(self, work: Callable[[Session], T]) -> T:
         with self._factory() as session:
-            result = work(session)
+            try:
+                result = work(session)
+            except TrellisError as exc:
+                # Some refusals must leave a trace (a failed sign-in, a burnt code attempt).
+                if self._commit and exc.keeps_changes:
+                    session.commit()
+                raise
             if self._commit:
                 session.commit()
             return result

@@ -26,6 +26,8 @@ class TrellisError(Exception):
     code: str = "bad_request"
     # Extra response headers (e.g. Retry-After); None for most errors.
     headers: dict[str, str] | None = None
+    # True when the changes made before the error must still be committed (`DbRunner`).
+    keeps_changes: bool = False
 
     def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
         super().__init__(message)

@@ -67,14 +67,17 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})
         scope["state"]["request_id"] = request_id
         scope["state"]["correlation_id"] = correlation_id
-        structlog.contextvars.bind_contextvars(request_id=request_id, correlation_id=correlation_id)
+        client_ip = (scope.get("client") or ("-",))[0]
+        structlog.contextvars.bind_contextvars(
+            request_id=request_id, correlation_id=correlation_id, client_ip=client_ip
+        )
         try:
             if scope["type"] == "websocket":
                 await self.app(scope, receive, send)
             else:
                 await self._handle_http(scope, receive, send, request_id, correlation_id)
         finally:
-            structlog.contextvars.unbind_contextvars("request_id", "correlation_id")
+            structlog.contextvars.unbind_contextvars("request_id", "correlation_id", "client_ip")
 
     async def _handle_http(
         self, scope: Scope, receive: Receive, send: Send, request_id: str, correlation_id: str
@@ -136,7 +139,6 @@ class RequestContextMiddleware:
                 route=template,
                 status=status_code,
                 duration_ms=round(elapsed * 1000, 2),
-                client=(scope.get("client") or ("-",))[0],
             )
 
 

@@ -22,24 +22,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import re
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Literal
 
 import anyio
 import anyio.to_thread
 import structlog
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from trellis.core import idempotency_store as store
 from trellis.core.db import Database, utcnow
 from trellis.core.errors import error_body
-from trellis.core.idempotency_models import IdempotencyRecord, IdempotencyState
+from trellis.core.idempotency_models import IdempotencyState
+from trellis.core.idempotency_store import Fingerprint, StoredRequest
 
 __all__ = ["IdempotencyMiddleware", "exclude_from_idempotency"]
 
@@ -53,131 +51,15 @@ SKIP_HEADER = b"x-trellis-idempotency-skip"
 _UNSTORED_HEADERS = frozenset({b"set-cookie", b"date", b"server", SKIP_HEADER})
 _VALID_KEY = re.compile(r"^[\x20-\x7e]{1,255}$")
 ANONYMOUS_SCOPE = "anonymous"
-_SWEEP_PROBABILITY = 0.01
-_SWEEP_BATCH = 500
 
 
 def exclude_from_idempotency(response: Response) -> None:
-    """Mark a response as not to be stored (it holds secrets, e.g. new tokens): a retry runs again."""
+    """Mark a response as not to be stored (it holds secrets, e.g. new tokens): a retry runs again.
+
+    Call it on the response a route returns, or declare it on the route:
+    `@router.post(..., dependencies=[Depends(exclude_from_idempotency)])`.
+    """
     response.headers[SKIP_HEADER.decode()] = "1"
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    scope_hash: str
-    key: str
-    method: str
-    path: str
-    request_hash: str
-
-
-@dataclass(frozen=True)
-class StoredRequest:
-    id: uuid.UUID
-    method: str
-    path: str
-    request_hash: str
-    state: str
-    expires_at: datetime
-    status: int | None
-    headers: list[list[str]] | None
-    body: bytes | None
-
-
-# ---------------------------------------------------------------- storage (sync; run in worker threads)
-
-
-def _try_insert(database: Database, fingerprint: Fingerprint, lease: timedelta) -> uuid.UUID | None:
-    """Insert the `processing` row; None when a row with this (scope, key) already exists."""
-    now = utcnow()
-    record_id = uuid.uuid4()
-    try:
-        with database.session_factory() as session, session.begin():
-            session.execute(
-                insert(IdempotencyRecord).values(
-                    id=record_id,
-                    scope_hash=fingerprint.scope_hash,
-                    key=fingerprint.key,
-                    method=fingerprint.method,
-                    path=fingerprint.path,
-                    request_hash=fingerprint.request_hash,
-                    state=IdempotencyState.PROCESSING,
-                    created_at=now,
-                    expires_at=now + lease,
-                )
-            )
-    except IntegrityError:
-        return None
-    if random.random() < _SWEEP_PROBABILITY:  # noqa: S311 - load spreading, not security
-        _delete_expired(database)
-    return record_id
-
-
-def _delete_expired(database: Database) -> None:
-    """Cheap opportunistic cleanup: at most one batch of expired rows per call."""
-    with database.session_factory() as session, session.begin():
-        batch = (
-            select(IdempotencyRecord.id)
-            .where(IdempotencyRecord.expires_at <= utcnow())
-            .limit(_SWEEP_BATCH)
-            .scalar_subquery()
-        )
-        session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(batch)))
-
-
-def _load(database: Database, scope_hash: str, key: str) -> StoredRequest | None:
-    with database.read_session_factory() as session:
-        row = session.execute(
-            select(IdempotencyRecord).where(IdempotencyRecord.scope_hash == scope_hash, IdempotencyRecord.key == key)
-        ).scalar_one_or_none()
-        if row is None:
-            return None
-        return StoredRequest(
-            row.id,
-            row.method,
-            row.path,
-            row.request_hash,
-            row.state,
-            row.expires_at,
-            row.response_status,
-            row.response_headers,
-            row.response_body,
-        )
-
-
-def _delete_if_expired(database: Database, record_id: uuid.UUID) -> None:
-    with database.session_factory() as session, session.begin():
-        session.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id, IdempotencyRecord.expires_at <= utcnow())
-        )
-
-
-def _release(database: Database, record_id: uuid.UUID) -> None:
-    with database.session_factory() as session, session.begin():
-        session.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.id == record_id, IdempotencyRecord.state == IdempotencyState.PROCESSING
-            )
-        )
-
-
-def _complete(
-    database: Database, record_id: uuid.UUID, status: int, headers: list[list[str]], body: bytes, ttl: timedelta
-) -> None:
-    with database.session_factory() as session, session.begin():
-        # Conditional: if this row's lease lapsed and a retry took the key over, that retry's row stays.
-        session.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.id == record_id, IdempotencyRecord.state == IdempotencyState.PROCESSING)
-            .values(
-                state=IdempotencyState.COMPLETED,
-                response_status=status,
-                response_headers=headers,
-                response_body=body,
-                expires_at=utcnow() + ttl,
-            )
-            .execution_options(synchronize_session=False)
-        )
 
 
 # ---------------------------------------------------------------- request parsing
@@ -373,14 +255,14 @@ class IdempotencyMiddleware:
         deadline = anyio.current_time() + self.wait_seconds
         delay = 0.02
         while True:
-            record_id = await anyio.to_thread.run_sync(_try_insert, database, fingerprint, self.lease)
+            record_id = await anyio.to_thread.run_sync(store.try_insert, database, fingerprint, self.lease)
             if record_id is not None:
                 await self._execute(database, record_id, scope, receive, send)
                 return "ran"
-            stored = await anyio.to_thread.run_sync(_load, database, fingerprint.scope_hash, fingerprint.key)
+            stored = await anyio.to_thread.run_sync(store.load, database, fingerprint.scope_hash, fingerprint.key)
             if stored is not None and stored.expires_at <= utcnow():
                 # Expired (or abandoned mid-request): it counts as absent; clear it and claim again.
-                await anyio.to_thread.run_sync(_delete_if_expired, database, stored.id)
+                await anyio.to_thread.run_sync(store.delete_if_expired, database, stored.id)
                 continue
             if stored is not None:
                 if (stored.method, stored.path, stored.request_hash) != (
@@ -425,15 +307,15 @@ class IdempotencyMiddleware:
         if capture.storable:
             body = b"".join(capture.chunks)
             await anyio.to_thread.run_sync(
-                _complete, database, record_id, capture.status, capture.headers, body, self.ttl
+                store.complete, database, record_id, capture.status, capture.headers, body, self.ttl
             )
         else:
-            await anyio.to_thread.run_sync(_release, database, record_id)
+            await anyio.to_thread.run_sync(store.release, database, record_id)
 
 
 async def _release_quietly(database: Database, record_id: uuid.UUID) -> None:
     """Release during error handling: a second failure must not hide the first (the lease expires anyway)."""
     try:
-        await anyio.to_thread.run_sync(_release, database, record_id)
+        await anyio.to_thread.run_sync(store.release, database, record_id)
     except Exception:
         log.warning("idempotency_release_failed", record_id=str(record_id), exc_info=True)

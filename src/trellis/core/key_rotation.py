@@ -315,7 +315,7 @@ def _rewrap_managed(
 @dataclass
 class KeyStatus:
     provider: str
-    current_key_id: str
+    current_key_id: str | None  # None: no key yet (the key file is created when the first secret is stored)
     managed_externally: bool
     known_key_ids: list[str]
     rotation_in_progress: bool
@@ -327,18 +327,21 @@ class KeyStatus:
 
 
 def key_status(settings: Settings, database: Database) -> KeyStatus:
+    """What `trellis keys status` reports. Creates nothing: a fresh installation shows no key yet."""
     provider = key_provider_for(settings)
-    if isinstance(provider, LocalKeyProvider):
-        managed, known, rotating = provider.managed_externally, provider.key_ids(), provider.rotation_in_progress()
-    else:
-        managed, known, rotating = True, [provider.current_key_id()], []
+    usage = key_usage(database)
+    if not isinstance(provider, LocalKeyProvider):
+        current = provider.current_key_id()
+        return KeyStatus(provider.name, current, True, [current], False, usage)
+    if not provider.managed_externally and not provider.path.exists():
+        return KeyStatus(provider.name, None, False, [], False, usage)
     return KeyStatus(
         provider=provider.name,
         current_key_id=provider.current_key_id(),
-        managed_externally=managed,
-        known_key_ids=known,
-        rotation_in_progress=bool(rotating),
-        usage=key_usage(database),
+        managed_externally=provider.managed_externally,
+        known_key_ids=provider.key_ids(),
+        rotation_in_progress=bool(provider.rotation_in_progress()),
+        usage=usage,
     )
 
 
@@ -347,8 +350,8 @@ def describe_status(status: KeyStatus) -> list[str]:
     source = "managed outside Trellis" if status.managed_externally else "key file in the data directory"
     lines = [
         f"key provider: {status.provider} ({source})",
-        f"current key: {status.current_key_id}",
-        f"readable keys: {', '.join(status.known_key_ids)}",
+        f"current key: {status.current_key_id or 'none yet (created when the first secret is stored)'}",
+        f"readable keys: {', '.join(status.known_key_ids) or 'none'}",
     ]
     if status.rotation_in_progress:
         lines.append("rotation: unfinished; run `trellis keys rotate` to complete it")

@@ -242,9 +242,9 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
 
 
 def _resolve(target: Runtime | RateLimiter) -> RateLimiter:
-    if hasattr(target, "hit"):
-        return target
-    return target.rate_limiter
+    if hasattr(target, "rate_limiter"):
+        return target.rate_limiter
+    return target
 
 
 def _as_rule(rule: str | RateLimitRule | None) -> RateLimitRule | None:

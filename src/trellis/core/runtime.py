@@ -20,6 +20,7 @@ from trellis.core.db import Database, create_database
 from trellis.core.events import EventBus, InProcessEventBus, RedisEventBus
 from trellis.core.jobs import JobQueue, load_job_handlers
 from trellis.core.jobs.transports import CeleryJobTransport, JobTransport, LocalJobPool
+from trellis.core.mail import Mailer, build_mailer
 from trellis.core.observability import configure_tracing, instrument_database
 from trellis.core.ratelimit import InProcessRateLimiter, RateLimiter, build_rate_limiter
 
@@ -32,6 +33,7 @@ class Runtime:
     jobs: JobQueue
     tracer_provider: Any = None
     rate_limiter: RateLimiter = field(default_factory=InProcessRateLimiter)
+    mailer: Mailer | None = None
 
     @property
     def mode(self) -> Mode:
@@ -102,6 +104,7 @@ def build_runtime(settings: Settings) -> Runtime:
     load_job_handlers(settings.job_modules)
     runtime = Runtime(settings=settings, database=database, events=events, jobs=None, tracer_provider=tracer_provider)  # type: ignore[arg-type]
     runtime.rate_limiter = build_rate_limiter(settings)
+    runtime.mailer = build_mailer(settings)
     runtime.jobs = JobQueue(runtime, transport)
     with _current_lock:
         _current = runtime

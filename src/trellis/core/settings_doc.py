@@ -32,5 +32,21 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
+START_MARKER = "<!-- settings:start"
+END_MARKER = "<!-- settings:end -->"
+
+
+def write_into(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    start = text.index("\n", text.index(START_MARKER)) + 1
+    end = text.index(END_MARKER)
+    path.write_text(text[:start] + settings_table() + "\n" + text[end:], encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(settings_table())
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--write":
+        write_into(Path(sys.argv[2]))
+    else:
+        print(settings_table())

@@ -1,7 +1,8 @@
 """Background jobs over HTTP: read one, list, and give a failed one more attempts.
 
-Until accounts exist (identity issue) these and the `jobs.<id>` event topics are open to
-any caller; the identity work scopes them to the job's workspace.
+Jobs are platform internals (each domain shows its own work's progress on its own
+resources), so these endpoints and the `jobs.<id>` event topics are for Trellis
+administrators.
 """
 
 from __future__ import annotations
@@ -9,17 +10,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
+from trellis.auth.dependencies import require_admin
 from trellis.core.db import Db, ReadDb
 from trellis.core.events import register_topic_authorizer
 from trellis.core.jobs import JobStatus
 from trellis.jobs import service
 from trellis.jobs.schemas import JobList, JobRead, JobRetry
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[Depends(require_admin)])
 
-register_topic_authorizer("jobs.", lambda _principal, _topic: True)
+register_topic_authorizer("jobs.", lambda principal, _topic: bool(principal and principal.is_admin))
 
 
 @router.get("/{job_id}", response_model=JobRead, responses={404: {"description": "No such job."}})

@@ -1,6 +1,11 @@
 """`/api/v1/ws`: one WebSocket per client, subscribing to the event topics it may see.
 
+Sign in with `?access_token=<access or API token>` on the URL, or with the first message
+`{"action": "auth", "token": "<token>"}` (within 10 seconds). Unauthenticated sockets are
+closed with code 4401.
+
 Protocol (JSON text frames):
+    client -> {"action": "auth", "token": "..."}      server -> {"type": "authenticated", "user_id": "..."}
     client -> {"action": "subscribe", "topics": ["jobs.<id>", ...]}
     client -> {"action": "unsubscribe", "topics": [...]}
     client -> {"action": "ping"}
@@ -19,6 +24,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from trellis.auth.dependencies import authenticate_websocket
 from trellis.core.events import Subscription, may_subscribe
 
 router = APIRouter(tags=["realtime"])
@@ -27,15 +33,39 @@ MAX_TOPICS_PER_CONNECTION = 200
 MAX_MESSAGE_BYTES = 64 * 1024
 
 
-async def authenticate_websocket(websocket: WebSocket) -> Any:
-    """Who is on this socket. Anonymous (None) until accounts exist; the identity work replaces this."""
-    return None
+AUTH_TIMEOUT_SECONDS = 10
+UNAUTHENTICATED_CLOSE_CODE = 4401
+
+
+async def _sign_in(websocket: WebSocket) -> Any:
+    """The socket's principal from the query token or the first message; None closes the socket."""
+    query_token = websocket.query_params.get("access_token")
+    if query_token:
+        return await authenticate_websocket(websocket, query_token)
+    try:
+        raw = await asyncio.wait_for(websocket.receive_text(), AUTH_TIMEOUT_SECONDS)
+        message = json.loads(raw)
+    except (TimeoutError, json.JSONDecodeError, WebSocketDisconnect):
+        return None
+    if not isinstance(message, dict) or message.get("action") != "auth" or not isinstance(message.get("token"), str):
+        return None
+    return await authenticate_websocket(websocket, message["token"])
 
 
 @router.websocket("/ws")
 async def event_stream(websocket: WebSocket) -> None:
-    principal = await authenticate_websocket(websocket)
     await websocket.accept()
+    principal = await _sign_in(websocket)
+    if principal is None:
+        await websocket.send_json(
+            _error(
+                "not_authenticated",
+                'Send a valid token: ?access_token=... or {"action": "auth", "token": "..."} as the first message.',
+            )
+        )
+        await websocket.close(code=UNAUTHENTICATED_CLOSE_CODE)
+        return
+    await websocket.send_json({"type": "authenticated", "user_id": str(principal.user_id)})
     bus = websocket.app.state.runtime.events
     subscription: Subscription = await bus.subscribe()
     forward = asyncio.create_task(_forward_events(websocket, subscription))
