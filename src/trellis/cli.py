@@ -195,10 +195,13 @@ def keys_rotate(
     """New master key, every stored data key re-wrapped under it, old key retired. Safe to re-run."""
     from trellis.core.crypto import SecretError
     from trellis.core.key_rotation import ExternallyManagedKey, describe_rotation, rotate_master_key
+    from trellis.core.observability import configure_logging
 
+    settings = _settings()
+    configure_logging(settings)  # the rotation's log records go to stderr like the server's; stdout is the summary
     with _database() as database:
         try:
-            result = rotate_master_key(_settings(), database, rewrap_only=rewrap_only, batch_size=batch_size)
+            result = rotate_master_key(settings, database, rewrap_only=rewrap_only, batch_size=batch_size)
         except ExternallyManagedKey as exc:
             typer.echo(exc.message, err=True)
             raise typer.Exit(2) from None

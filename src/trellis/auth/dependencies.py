@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from trellis.auth import service
 from trellis.auth.service import Principal
 from trellis.core.errors import Unauthorized
+from trellis.core.ratelimit import enforce_rate_limit
 from trellis.core.runtime import Runtime
 
 
@@ -22,9 +23,10 @@ def _bearer_from_header(value: str | None) -> str | None:
 
 
 def resolve_principal(runtime: Runtime, bearer: str) -> Principal:
-    """Blocking: validate a bearer credential against the database."""
+    """Blocking: validate a bearer credential against the database, and count it against the user's limit."""
     with runtime.database.read_session_factory() as db_session:
         principal = service.authenticate(db_session, settings=runtime.settings, bearer=bearer)
+    enforce_rate_limit(runtime, f"user:{principal.user_id}", runtime.settings.rate_limit_per_user, name="per_user")
     if principal.token_id is not None:
         with runtime.database.session_factory() as db_session:
             service.touch_api_token(db_session, token_id=principal.token_id)

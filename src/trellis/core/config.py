@@ -97,6 +97,10 @@ class Settings(BaseSettings):
         description="Requests each client IP may make, as `N/<unit>` (`1200/minute`, `100/10s`); "
         "health and metrics endpoints are exempt. `0` turns it off.",
     )
+    rate_limit_per_user: str = Field(
+        "1000/hour",
+        description="Requests each signed-in user or API token owner may make (seed 004: 1000/hour). `0` turns it off.",
+    )
     idempotency_ttl_seconds: int = Field(
         86400,
         ge=1,
@@ -179,7 +183,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value.strip()
 
-    @field_validator("rate_limit_per_ip")
+    @field_validator("rate_limit_per_ip", "rate_limit_per_user")
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:
         # Imported here: the rate-limit module imports observability, which imports this module.

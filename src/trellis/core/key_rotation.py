@@ -203,7 +203,7 @@ def _rewrap_column(
             session.commit()
         done += changed
         last = rows[-1][0]
-        log.info("key_rotation_batch", column=entry.label, rewrapped=changed, key_id=target)
+        log.debug("key_rotation_batch", column=entry.label, rewrapped=changed, key_id=target)
         if on_batch is not None:
             on_batch(entry.label, changed)
 
