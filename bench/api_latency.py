@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import asdict, dataclass
@@ -99,8 +100,12 @@ def server(name: str, argv: list[str], env: dict[str, str], ready_url: str, log:
             proc.wait()
 
 
-def run_wrk(url: str, seconds: float, connections: int, script: Path) -> tuple[int, float, int, list[float]]:
+def run_wrk(
+    url: str, seconds: float, connections: int, script: Path, headers: dict[str, str]
+) -> tuple[int, float, int, list[float]]:
     argv = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
+    for name, value in headers.items():
+        argv += ["-H", f"{name}: {value}"]
     argv += ["-s", str(script), url]
     done = subprocess.run(argv, capture_output=True, text=True)
     line = next((line for line in done.stdout.splitlines() if line.startswith("BENCH ")), None)
@@ -112,7 +117,7 @@ def run_wrk(url: str, seconds: float, connections: int, script: Path) -> tuple[i
 
 
 async def _python_load(
-    url: str, seconds: float, connections: int, warmup: float
+    url: str, seconds: float, connections: int, warmup: float, headers: dict[str, str]
 ) -> tuple[int, float, int, list[float]]:
     """Keep-alive GETs over raw asyncio streams, one connection per worker.
 
@@ -123,7 +128,8 @@ async def _python_load(
     if parts.scheme != "http" or parts.hostname is None:
         raise BenchError(f"the python generator speaks plain http:// only, not {url}")
     target = parts.path + (f"?{parts.query}" if parts.query else "")
-    request = f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    request = f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n{extra}\r\n".encode()
     latencies: list[float] = []
     errors = 0
     began = time.perf_counter()
@@ -167,39 +173,56 @@ async def _python_load(
     return len(latencies), elapsed, errors, pick
 
 
-def measure(server_name: str, endpoint: str, url: str, args: argparse.Namespace, script: Path) -> Result:
+def measure(
+    server_name: str, endpoint: str, url: str, args: argparse.Namespace, script: Path, headers: dict[str, str]
+) -> Result:
     if args.generator == "wrk":
         if args.warmup > 0:  # a separate wrk run whose figures are thrown away
-            run_wrk(url, args.warmup, args.connections, script)
-        count, elapsed, errors, (p50, p95, p99) = run_wrk(url, args.duration, args.connections, script)
+            run_wrk(url, args.warmup, args.connections, script, headers)
+        count, elapsed, errors, (p50, p95, p99) = run_wrk(url, args.duration, args.connections, script, headers)
     else:
         count, elapsed, errors, (p50, p95, p99) = asyncio.run(
-            _python_load(url, args.duration, args.connections, args.warmup)
+            _python_load(url, args.duration, args.connections, args.warmup, headers)
         )
     return Result(server_name, endpoint, count / elapsed, p50, p95, p99, errors)
 
 
-def create_job(env: dict[str, str], base_url: str) -> str:
-    """Insert one job row through Trellis's own code, in this process, against the server's database."""
+def create_job(env: dict[str, str], base_url: str) -> tuple[str, str]:
+    """Insert one job row and an administrator's API token through Trellis's own code, in this process.
+
+    Job reads are for administrators, so the measured read is authenticated like a real one:
+    token lookup, per-request authorization, then the job row.
+    """
     os.environ.update(env)  # same TRELLIS_* settings as the server we started
+    from trellis.auth import service as auth_service
     from trellis.core.config import load_settings
     from trellis.core.runtime import build_runtime
 
     runtime = build_runtime(load_settings())
     try:
+        with runtime.database.session_factory() as session:
+            user = auth_service.create_user(
+                session, email=f"bench-{uuid.uuid4().hex[:8]}@example.com", password=None, is_admin=True
+            )
+            _, token = auth_service.create_api_token(
+                session, user_id=user.id, name="bench", scope="read", expires_in_days=1
+            )
+            session.commit()
         # No handler exists, so the server's worker fails it at once; it stays readable. This process
         # never calls start_processing(): it only writes the row and sends the id to the transport.
         job_id = str(runtime.jobs.enqueue("bench.noop", {"n": 1}))
     finally:
         runtime.close()
+    headers = {"Authorization": f"Bearer {token}"}
     # Wait for the worker to settle the row, so no writes happen during the measured reads.
     for _ in range(50):
-        if httpx.get(f"{base_url}/api/v1/jobs/{job_id}").json().get("status") in ("failed", "completed"):
+        status = httpx.get(f"{base_url}/api/v1/jobs/{job_id}", headers=headers).json().get("status")
+        if status in ("failed", "completed"):
             break
         time.sleep(0.2)
     else:
         print(f"note: job {job_id} is not finished (no worker running?); reading it anyway")
-    return job_id
+    return job_id, token
 
 
 def uvicorn_defaults() -> str:
@@ -243,6 +266,9 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
         "TRELLIS_DATA_DIR": str(tmp / "data"),
         # Per-request log lines would measure the log sink (here a file) more than the API.
         "TRELLIS_LOG_LEVEL": os.environ.get("TRELLIS_LOG_LEVEL", "WARNING"),
+        # One client address and one user send everything: the limits would measure themselves.
+        "TRELLIS_RATE_LIMIT_PER_IP": "0",
+        "TRELLIS_RATE_LIMIT_PER_USER": "0",
     }
     bare_port = free_port()
     bare_argv = [sys.executable, "-m", "uvicorn", "bare_app:app", "--app-dir", str(BENCH_DIR)]
@@ -268,10 +294,12 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
                 mode = httpx.get(f"{base_url}/api/v1/health", timeout=5).raise_for_status().json()["mode"]
             except (httpx.HTTPError, ValueError, KeyError) as exc:
                 raise BenchError(f"no Trellis health JSON at {base_url}/api/v1/health: {exc}") from None
+            token = args.token
             if not args.url:
-                job_id = create_job(env, base_url)
-            elif job_id is None:
-                print("no --job-id given: skipping the database-backed endpoint GET /api/v1/jobs/<id>")
+                job_id, token = create_job(env, base_url)
+            elif job_id is None or token is None:
+                job_id = None
+                print("no --job-id/--token given: skipping the database-backed endpoint GET /api/v1/jobs/<id>")
             endpoints = {"health": "/api/v1/health"}
             if job_id:
                 endpoints["job"] = f"/api/v1/jobs/{job_id}"
@@ -282,7 +310,9 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
                         f"  {name} {path}: {args.warmup:g} s warm-up, {args.duration:g} s measured ...",
                         flush=True,
                     )
-                    results.append(measure(name, endpoint, url + path, args, script))
+                    # Both servers get the same header; the bare app ignores it.
+                    auth = {"Authorization": f"Bearer {token}"} if token and endpoint == "job" else {}
+                    results.append(measure(name, endpoint, url + path, args, script, auth))
     meta: dict[str, object] = {
         "trellis": base_url + ("" if args.url else " (started here)"),
         "mode": mode,
@@ -303,6 +333,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each run (default 2)")
     parser.add_argument("--url", help="benchmark this running Trellis instead of starting one")
     parser.add_argument("--job-id", help="with --url: an existing job id for the database-backed endpoint")
+    parser.add_argument("--token", help="with --url: an administrator's API token to read that job")
     parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
     args = parser.parse_args()

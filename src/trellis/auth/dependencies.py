@@ -27,7 +27,7 @@ def resolve_principal(runtime: Runtime, bearer: str) -> Principal:
     with runtime.database.read_session_factory() as db_session:
         principal = service.authenticate(db_session, settings=runtime.settings, bearer=bearer)
     enforce_rate_limit(runtime, f"user:{principal.user_id}", runtime.settings.rate_limit_per_user, name="per_user")
-    if principal.token_id is not None:
+    if principal.token_id is not None and principal.token_use_is_stale:
         with runtime.database.session_factory() as db_session:
             service.touch_api_token(db_session, token_id=principal.token_id)
             db_session.commit()

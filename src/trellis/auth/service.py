@@ -85,6 +85,14 @@ class Principal:
     scope: TokenScope
     session_id: uuid.UUID | None = None
     token_id: uuid.UUID | None = None
+    # API tokens only: when its use was last recorded (recorded again at most once a minute).
+    token_last_used_at: datetime | None = None
+
+    @property
+    def token_use_is_stale(self) -> bool:
+        return self.token_id is not None and (
+            self.token_last_used_at is None or self.token_last_used_at < utcnow() - timedelta(minutes=1)
+        )
 
 
 def normalize_email(email: str) -> str:
@@ -438,6 +446,7 @@ def _authenticate_api_token(db_session: Session, token: str) -> Principal:
         is_admin=row.is_admin,
         scope="read" if api_token.scope == "read" else "read_write",
         token_id=api_token.id,
+        token_last_used_at=api_token.last_used_at,
     )
 
 
