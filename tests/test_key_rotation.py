@@ -18,15 +18,9 @@ from tests.conftest import make_settings
 from trellis.auth import service as auth_service
 from trellis.cli import app
 from trellis.core.config import Settings
-from trellis.core.crypto import (
-    KeyProvider,
-    LocalKeyProvider,
-    key_fingerprint,
-    key_provider_for,
-    rewrap_secret,
-    sealed_key_id,
-)
+from trellis.core.crypto import KeyProvider, rewrap_secret, sealed_key_id
 from trellis.core.db import Database, create_database
+from trellis.core.key_providers import LocalKeyProvider, key_fingerprint, key_provider_for
 from trellis.core.migrate import upgrade
 from trellis.credentials import service as credentials_service
 from trellis.credentials.models import Credential, CredentialKind

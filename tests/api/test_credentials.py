@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.conftest import SignedInUser, add_member
-from trellis.core.crypto import key_provider_for, sealed_key_id
+from trellis.core.crypto import sealed_key_id
+from trellis.core.key_providers import key_provider_for
 from trellis.core.runtime import Runtime
 from trellis.credentials import service as credentials_service
 from trellis.credentials.models import Credential

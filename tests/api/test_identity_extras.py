@@ -131,6 +131,11 @@ def test_secrets_stay_out_of_logs_storage_and_responses(tmp_path: Path, capfd) -
             "POST", f"/api/v1/workspaces/{workspace_id}/invite", json={"email": "w@example.com"}, headers=headers
         ).json()["token"]
         call("GET", "/api/v1/auth/me", headers={"Authorization": f"Bearer {api_token}"})
+        # A retried sign-in replays its stored response: the stored copy must not hold the tokens in clear.
+        login = {"email": "vic@example.com", "password": password}
+        first = call("POST", "/api/v1/auth/login", json=login, headers={"Idempotency-Key": "login-once"})
+        replay = client.post("/api/v1/auth/login", json=login, headers={"Idempotency-Key": "login-once"})
+        assert replay.headers["idempotent-replayed"] == "true" and replay.json() == first.json()
         seen = [
             password,
             "Wrong-Pass-Phrase-99",
@@ -142,6 +147,8 @@ def test_secrets_stay_out_of_logs_storage_and_responses(tmp_path: Path, capfd) -
             refreshed["refresh_token"],
             api_token,
             invitation,
+            first.json()["access_token"],
+            first.json()["refresh_token"],
         ]
     logs = capfd.readouterr()
     stored = b"".join(path.read_bytes() for path in (tmp_path / "data").rglob("*") if path.is_file())

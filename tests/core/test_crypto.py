@@ -14,20 +14,17 @@ from trellis.core.config import SettingsError, load_settings
 from trellis.core.crypto import (
     FULLY_MASKED,
     KeyProviderError,
-    LocalKeyProvider,
     MalformedSealedValue,
     SealedValue,
     SecretDecryptionError,
     UnknownKeyError,
-    key_fingerprint,
-    key_provider_for,
     mask_secret,
     open_secret,
-    register_key_provider,
     rewrap_secret,
     seal_secret,
     sealed_key_id,
 )
+from trellis.core.key_providers import LocalKeyProvider, key_fingerprint, key_provider_for, register_key_provider
 
 TOKEN = "ghp_1234567890abcdefghijklmnopqrstuvwxyz"
 
@@ -92,6 +89,10 @@ def test_garbage_is_reported_as_malformed_not_as_a_crash(provider: LocalKeyProvi
     for value in ["", "plaintext-token", "v1:abc", "v2:k:a:b:c", "v1:k:!!:b:c"]:
         with pytest.raises(MalformedSealedValue, match=r"\(credential:9\)"):
             open_secret(value, context="credential:9", provider=provider)
+    # A wrapped key cut short is a failed decryption, not an unexpected ValueError.
+    version, key_id, wrapped, nonce, ciphertext = seal_secret(TOKEN, context="c", provider=provider).split(":")
+    with pytest.raises(SecretDecryptionError, match=key_id):
+        open_secret(":".join([version, key_id, wrapped[:10], nonce, ciphertext]), context="c", provider=provider)
 
 
 def test_key_file_is_private_and_created_once(tmp_path: Path) -> None:

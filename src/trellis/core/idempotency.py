@@ -13,9 +13,9 @@ JSON body (the seeds' convention). Keys are scoped by caller: the SHA-256 of the
 - same key, different request: 409 `idempotency_key_reused`; malformed key: 400.
 
 Responses with status >= 500, 429 (a refusal that says "retry later"), unfinished streams and
-those a route marks with `exclude_from_idempotency(response)` (e.g. ones carrying fresh
-credentials, which must not sit in the database) are not stored: the row is released and a
-retry runs again. `Set-Cookie` is never stored.
+those a route marks with `exclude_from_idempotency(response)` are not stored: the row is released and a
+retry runs again. `Set-Cookie` is never stored. Stored bodies are encrypted (they may carry
+fresh credentials, e.g. a sign-in's tokens).
 """
 
 from __future__ import annotations
@@ -34,10 +34,12 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trellis.core import idempotency_store as store
+from trellis.core.crypto import KeyProvider
 from trellis.core.db import Database, utcnow
 from trellis.core.errors import error_body
 from trellis.core.idempotency_models import IdempotencyState
 from trellis.core.idempotency_store import Fingerprint, StoredRequest
+from trellis.core.key_providers import key_provider_for
 
 __all__ = ["IdempotencyMiddleware", "exclude_from_idempotency"]
 
@@ -259,7 +261,9 @@ class IdempotencyMiddleware:
             if record_id is not None:
                 await self._execute(database, record_id, scope, receive, send)
                 return "ran"
-            stored = await anyio.to_thread.run_sync(store.load, database, fingerprint.scope_hash, fingerprint.key)
+            stored = await anyio.to_thread.run_sync(
+                store.load, database, fingerprint.scope_hash, fingerprint.key, _key_provider(scope)
+            )
             if stored is not None and stored.expires_at <= utcnow():
                 # Expired (or abandoned mid-request): it counts as absent; clear it and claim again.
                 await anyio.to_thread.run_sync(store.delete_if_expired, database, stored.id)
@@ -307,10 +311,21 @@ class IdempotencyMiddleware:
         if capture.storable:
             body = b"".join(capture.chunks)
             await anyio.to_thread.run_sync(
-                store.complete, database, record_id, capture.status, capture.headers, body, self.ttl
+                store.complete,
+                database,
+                record_id,
+                capture.status,
+                capture.headers,
+                body,
+                self.ttl,
+                _key_provider(scope),
             )
         else:
             await anyio.to_thread.run_sync(store.release, database, record_id)
+
+
+def _key_provider(scope: Scope) -> KeyProvider:
+    return key_provider_for(scope["app"].state.runtime.settings)
 
 
 async def _release_quietly(database: Database, record_id: uuid.UUID) -> None:

@@ -1,11 +1,14 @@
 """Storage of idempotency records. Synchronous: the middleware runs each call in a worker thread.
 
 Every function is its own short transaction (a write one starts with BEGIN IMMEDIATE on
-SQLite), so no lock is held while the request itself runs.
+SQLite), so no lock is held while the request itself runs. Stored response bodies are sealed
+with the envelope encryption of `core.crypto`: a replayed sign-in or token-creation response
+carries credentials, and no credential may sit in the database in clear.
 """
 
 from __future__ import annotations
 
+import base64
 import random
 import uuid
 from dataclasses import dataclass
@@ -14,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from trellis.core.crypto import KeyProvider, open_secret, seal_secret
 from trellis.core.db import Database, utcnow
 from trellis.core.idempotency_models import IdempotencyRecord, IdempotencyState
 
@@ -81,7 +85,22 @@ def delete_expired(database: Database) -> None:
         session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(batch)))
 
 
-def load(database: Database, scope_hash: str, key: str) -> StoredRequest | None:
+def _context(record_id: uuid.UUID) -> str:
+    # Bound to the row: a sealed body copied to another record does not open.
+    return f"idempotency:{record_id}"
+
+
+def _seal(body: bytes, record_id: uuid.UUID, provider: KeyProvider) -> bytes:
+    return seal_secret(base64.b64encode(body).decode(), context=_context(record_id), provider=provider).encode()
+
+
+def _open(sealed: bytes | None, record_id: uuid.UUID, provider: KeyProvider) -> bytes | None:
+    if sealed is None:
+        return None
+    return base64.b64decode(open_secret(sealed.decode(), context=_context(record_id), provider=provider))
+
+
+def load(database: Database, scope_hash: str, key: str, provider: KeyProvider) -> StoredRequest | None:
     with database.read_session_factory() as session:
         row = session.execute(
             select(IdempotencyRecord).where(IdempotencyRecord.scope_hash == scope_hash, IdempotencyRecord.key == key)
@@ -97,7 +116,7 @@ def load(database: Database, scope_hash: str, key: str) -> StoredRequest | None:
             row.expires_at,
             row.response_status,
             row.response_headers,
-            row.response_body,
+            _open(row.response_body, row.id, provider),
         )
 
 
@@ -118,7 +137,13 @@ def release(database: Database, record_id: uuid.UUID) -> None:
 
 
 def complete(
-    database: Database, record_id: uuid.UUID, status: int, headers: list[list[str]], body: bytes, ttl: timedelta
+    database: Database,
+    record_id: uuid.UUID,
+    status: int,
+    headers: list[list[str]],
+    body: bytes,
+    ttl: timedelta,
+    provider: KeyProvider,
 ) -> None:
     with database.session_factory() as session, session.begin():
         # Conditional: if this row's lease lapsed and a retry took the key over, that retry's row stays.
@@ -129,7 +154,7 @@ def complete(
                 state=IdempotencyState.COMPLETED,
                 response_status=status,
                 response_headers=headers,
-                response_body=body,
+                response_body=_seal(body, record_id, provider),
                 expires_at=utcnow() + ttl,
             )
             .execution_options(synchronize_session=False)

@@ -19,6 +19,7 @@ Old keys stay in the file until step 3, so every process keeps reading every row
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,17 +29,9 @@ import structlog
 from sqlalchemy import Column, Table, func, inspect, select, update
 
 from trellis.core.config import Settings
-from trellis.core.crypto import (
-    FORMAT_VERSION,
-    KeyProvider,
-    KeyProviderError,
-    LocalKeyProvider,
-    SecretError,
-    key_provider_for,
-    rewrap_secret,
-    sealed_prefix,
-)
+from trellis.core.crypto import FORMAT_VERSION, KeyProvider, KeyProviderError, SecretError, rewrap_secret, sealed_prefix
 from trellis.core.db import Base, Database
+from trellis.core.key_providers import LocalKeyProvider, key_provider_for
 
 log = structlog.get_logger("trellis.keys")
 
@@ -136,25 +129,40 @@ def rewrap_all(
     provider: KeyProvider,
     *,
     batch_size: int = 500,
-    max_passes: int = 5,
+    wait_seconds: float = 60.0,
     on_batch: Callable[[str, int], None] | None = None,
 ) -> RewrapReport:
-    """Re-wrap every registered sealed value not yet under the provider's current key."""
+    """Re-wrap every registered sealed value not yet under the provider's current key.
+
+    First in batches that skip rows other transactions hold locked; then those rows one at a
+    time, waiting for each lock while holding no other, so rotation can never deadlock with the
+    application. Passes repeat (a process that still used the old key may have written more)
+    until nothing re-wrappable is left or `wait_seconds` have passed; the caller sees what is
+    left in the key usage and keeps the old keys.
+    """
     target = provider.current_key_id()
     report = RewrapReport(target_key_id=target)
     columns = _present_columns(database)
-    for _pass in range(max_passes):
+    deadline = time.monotonic() + wait_seconds
+    size, skip_locked = batch_size, True
+    while True:
         unreadable: list[UnreadableRow] = []
-        done_this_pass = 0
         for entry in columns:
-            done = _rewrap_column(database, provider, entry, target, batch_size, unreadable, on_batch)
+            done = _rewrap_column(database, provider, entry, target, size, skip_locked, unreadable, on_batch)
             report.rewrapped[entry.label] = report.rewrapped.get(entry.label, 0) + done
-            done_this_pass += done
         report.unreadable = unreadable
-        # Another pass catches rows a process still using the old key wrote while this one ran.
-        if done_this_pass == 0:
-            break
-    return report
+        remaining = sum(_count_not_under(database, entry, target) for entry in columns)
+        if remaining <= len(unreadable) or time.monotonic() >= deadline:
+            return report
+        size, skip_locked = 1, False
+
+
+def _count_not_under(database: Database, entry: EncryptedColumn, key_id: str) -> int:
+    with database.read_session_factory() as session:
+        query = select(func.count()).where(
+            entry.column.is_not(None), ~entry.column.startswith(sealed_prefix(key_id), autoescape=True)
+        )
+        return int(session.scalar(query) or 0)
 
 
 def _rewrap_column(
@@ -163,6 +171,7 @@ def _rewrap_column(
     entry: EncryptedColumn,
     target: str,
     batch_size: int,
+    skip_locked: bool,
     unreadable: list[UnreadableRow],
     on_batch: Callable[[str, int], None] | None,
 ) -> int:
@@ -178,6 +187,9 @@ def _rewrap_column(
                 .where(column.is_not(None), ~column.startswith(sealed_prefix(target), autoescape=True))
                 .order_by(pk)
                 .limit(batch_size)
+                # PostgreSQL: lock the rows up front. Batches skip rows others hold, so rotation never waits
+                # while holding locks; single rows wait. Either way no deadlock. SQLite: no-op (one writer).
+                .with_for_update(skip_locked=skip_locked)
             )
             if last is not None:
                 query = query.where(pk > last)
@@ -387,10 +399,15 @@ def describe_rotation(result: RotationResult) -> list[str]:
         lines.append(f"{count} stored secret(s) still name key {key_id}")
     if result.retired:
         lines.append(f"retired old master key(s): {', '.join(result.retired)}")
-    if not result.complete:
+    if result.rewrap.unreadable:
         lines.append(
             "rotation not complete: old keys are kept. Delete or re-enter the records above that cannot be "
             "read, then run the command again to finish."
+        )
+    elif not result.complete:
+        lines.append(
+            "rotation not complete: some records stayed locked by other transactions; old keys are kept. "
+            "Run the command again to finish."
         )
     lines.extend(result.notes)
     return lines

@@ -63,14 +63,16 @@ EXEMPT_PATHS = frozenset(
 
 # ---------------------------------------------------------------- rules
 
-_UNIT_SECONDS: dict[str, int] = {}
-for _names, _seconds in (
-    (("s", "sec", "secs", "second", "seconds"), 1),
-    (("m", "min", "mins", "minute", "minutes"), 60),
-    (("h", "hr", "hrs", "hour", "hours"), 3600),
-    (("d", "day", "days"), 86400),
-):
-    _UNIT_SECONDS.update(dict.fromkeys(_names, _seconds))
+_UNIT_SECONDS: dict[str, int] = {
+    name: seconds
+    for names, seconds in (
+        (("s", "sec", "secs", "second", "seconds"), 1),
+        (("m", "min", "mins", "minute", "minutes"), 60),
+        (("h", "hr", "hrs", "hour", "hours"), 3600),
+        (("d", "day", "days"), 86400),
+    )
+    for name in names
+}
 
 _RULE = re.compile(r"^(\d+)\s*/\s*(\d+(?:\.\d+)?)?\s*([A-Za-z]+)$")
 _DISABLED = frozenset({"", "0", "off", "none"})

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from trellis.core.crypto import key_provider_for
 from trellis.core.db import Db, ReadDb
+from trellis.core.key_providers import key_provider_for
 from trellis.credentials import service
 from trellis.credentials.models import CredentialKind
 from trellis.credentials.schemas import CredentialCreate, CredentialList, CredentialRead

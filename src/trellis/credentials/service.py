@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trellis.audit import service as audit_service
-from trellis.core.crypto import KeyProvider, current_key_provider, mask_secret, open_secret, seal_secret
+from trellis.core.crypto import KeyProvider, mask_secret, open_secret, seal_secret
 from trellis.core.db import new_id, utcnow
 from trellis.core.errors import Conflict, NotFound
+from trellis.core.key_providers import current_key_provider
 from trellis.credentials.models import Credential, CredentialKind
 from trellis.credentials.schemas import CredentialCreate, CredentialList, CredentialRead
 
