@@ -104,8 +104,8 @@ def test_secrets_are_generated_once_owner_only(tmp_path: Path) -> None:
 
 
 def test_configured_secret_key_wins_over_the_generated_one(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, data_dir=tmp_path, secret_key="configured-key")  # type: ignore[call-arg]
-    assert settings.signing_key == "configured-key"
+    settings = Settings(_env_file=None, data_dir=tmp_path, secret_key="configured-key-" + "x" * 32)  # type: ignore[call-arg]
+    assert settings.signing_key == "configured-key-" + "x" * 32
     assert not (tmp_path / "secrets.json").exists()
 
 
@@ -117,3 +117,9 @@ def test_production_distributed_mode_needs_an_explicit_secret_key(monkeypatch: p
         load_settings()
     monkeypatch.setenv("TRELLIS_SECRET_KEY", "k" * 40)
     assert load_settings().signing_key == "k" * 40
+
+
+def test_short_secret_keys_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRELLIS_SECRET_KEY", "too-short")
+    with pytest.raises(SettingsError, match="invalid setting TRELLIS_SECRET_KEY: must be at least 32 characters"):
+        load_settings()

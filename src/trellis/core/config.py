@@ -192,6 +192,14 @@ class Settings(BaseSettings):
         parse_rate_limit(value)
         return value.strip()
 
+    @field_validator("secret_key")
+    @classmethod
+    def _check_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        # HS256 keys shorter than the hash (32 bytes) can be brute-forced (RFC 7518 section 3.2).
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters; generate one with `openssl rand -base64 48`")
+        return value
+
     @field_validator("otlp_endpoint")
     @classmethod
     def _check_otlp(cls, value: str | None) -> str | None:
