@@ -131,6 +131,8 @@ def test_secrets_stay_out_of_logs_storage_and_responses(tmp_path: Path, capfd) -
             "POST", f"/api/v1/workspaces/{workspace_id}/invite", json={"email": "w@example.com"}, headers=headers
         ).json()["token"]
         call("GET", "/api/v1/auth/me", headers={"Authorization": f"Bearer {api_token}"})
+        invitee = sign_up(client, "w@example.com")
+        assert call("POST", f"/api/v1/invitations/{invitation}/accept", headers=invitee.headers).status_code == 200
         # A retried sign-in replays its stored response: the stored copy must not hold the tokens in clear.
         login = {"email": "vic@example.com", "password": password}
         first = call("POST", "/api/v1/auth/login", json=login, headers={"Idempotency-Key": "login-once"})

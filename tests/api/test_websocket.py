@@ -100,3 +100,21 @@ def test_job_topics_are_for_administrators(client: TestClient, signed_in) -> Non
         ws.send_json({"action": "subscribe", "topics": ["jobs.x"]})
         assert ws.receive_json() == {"type": "subscribed", "topics": []}
         assert ws.receive_json()["error"] == "forbidden_topic"
+
+
+def test_workspace_topics_are_for_its_members(client: TestClient, runtime: Runtime, signed_in) -> None:  # type: ignore[no-untyped-def]
+    member = signed_in("member@example.com")
+    outsider = signed_in("stranger@example.com")
+    topic = f"workspaces.{member.workspace_id}.activity"
+    with client.websocket_connect(f"/api/v1/ws?access_token={outsider.access_token}") as ws:
+        ws.receive_json()
+        ws.send_json({"action": "subscribe", "topics": [topic]})
+        assert ws.receive_json() == {"type": "subscribed", "topics": []}
+        assert ws.receive_json()["error"] == "forbidden_topic"
+    with client.websocket_connect(f"/api/v1/ws?access_token={member.access_token}") as ws:
+        ws.receive_json()
+        ws.send_json({"action": "subscribe", "topics": [topic, "workspaces.not-a-uuid"]})
+        assert ws.receive_json() == {"type": "subscribed", "topics": [topic]}
+        assert ws.receive_json()["error"] == "forbidden_topic"
+        runtime.events.publish(topic, {"hello": "members"})
+        assert ws.receive_json()["data"] == {"hello": "members"}

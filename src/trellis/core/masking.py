@@ -44,7 +44,8 @@ _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bsk-(ant-)?[A-Za-z0-9_-]{16,}"), REDACTED),
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), REDACTED),
     (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), REDACTED),
-    (re.compile(r"\btrl_[A-Za-z0-9_-]{16,}"), REDACTED),
+    (re.compile(r"\btrl_[A-Za-z0-9_-]{16,}"), REDACTED),  # personal API tokens
+    (re.compile(r"\binv_[A-Za-z0-9_-]{16,}"), REDACTED),  # invitation tokens (they travel in URL paths)
 ]
 # `password=hunter2`, `"api_key": "..."`, `otp: 123456` inside free text.
 _KEY_VALUE = re.compile(

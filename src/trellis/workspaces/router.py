@@ -7,11 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from trellis.auth.dependencies import CurrentPrincipal
-from trellis.auth.service import UserProfile
+from trellis.auth.service import Principal, UserProfile
 from trellis.core.db import Db, ReadDb
+from trellis.core.events import register_topic_authorizer
 from trellis.core.mail import OutgoingMail
+from trellis.core.runtime import current_runtime
 from trellis.workspaces import service
 from trellis.workspaces.dependencies import workspace_access
 from trellis.workspaces.models import Invitation, Workspace, WorkspaceMember
@@ -172,3 +175,23 @@ async def accept_invitation(token: str, principal: CurrentPrincipal, db: Db) -> 
         return _workspace(service.get_workspace(s, access=access), Role(member.role))
 
     return await db.run(accept)
+
+
+async def _may_see_workspace_topic(principal: Principal | None, topic: str) -> bool:
+    """`workspaces.<id>` and `workspaces.<id>.<anything>`: for the workspace's members."""
+    if principal is None:
+        return False
+    try:
+        workspace_id = uuid.UUID(topic.split(".")[1])
+    except (IndexError, ValueError):
+        return False
+    database = current_runtime().database
+
+    def is_member() -> bool:
+        with database.read_session_factory() as session:
+            return workspace_id in service.member_workspace_ids(session, user_id=principal.user_id)
+
+    return await run_in_threadpool(is_member)
+
+
+register_topic_authorizer("workspaces.", _may_see_workspace_topic)
