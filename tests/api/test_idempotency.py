@@ -403,3 +403,16 @@ def test_oversized_bodies_are_still_refused_before_any_record(tmp_path: Path, ca
         assert response.status_code == 413
         assert records(client) == []
         assert calls["counter"] == 0
+
+
+def test_stored_responses_survive_a_master_key_rotation(client: TestClient, runtime) -> None:  # type: ignore[no-untyped-def]
+    """Stored bodies are sealed; rotation re-wraps them, so a replay after it still works."""
+    from trellis.core.key_rotation import rotate_master_key
+
+    body = {"email": "rot@example.com", "password": "Correct-Horse-Battery-9"}
+    first = client.post("/api/v1/auth/register", json=body, headers={"Idempotency-Key": "rotate-me"})
+    assert first.status_code == 201
+    rotate_master_key(runtime.settings, runtime.database)
+    replay = client.post("/api/v1/auth/register", json=body, headers={"Idempotency-Key": "rotate-me"})
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.content == first.content

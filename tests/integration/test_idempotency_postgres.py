@@ -69,8 +69,8 @@ def test_concurrent_retries_across_two_processes_run_once(distributed_settings: 
             assert record.state == IdempotencyState.COMPLETED
             assert record.response_status == 201
             # Stored sealed (it could carry credentials), never in clear.
-            assert record.response_body is not None and record.response_body.startswith(b"v1:")
-            assert b'"name":"a"' not in record.response_body
+            assert record.response_body is not None and record.response_body.startswith("v1:")
+            assert '"name":"a"' not in record.response_body
             session.execute(update(IdempotencyRecord).values(expires_at=utcnow() - timedelta(seconds=1)))
         again = first.post("/api/v1/test-slow", json={"name": "a"}, headers=headers)
         assert again.status_code == 201

@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trellis.core.db import Base, new_id, utcnow
+from trellis.core.key_rotation import register_encrypted_column
 
 
 class IdempotencyState(StrEnum):
@@ -32,6 +33,10 @@ class IdempotencyRecord(Base):
     state: Mapped[IdempotencyState] = mapped_column(String(20), default=IdempotencyState.PROCESSING)
     response_status: Mapped[int | None]
     response_headers: Mapped[list[list[str]] | None] = mapped_column(JSON)
-    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Sealed by core.crypto (it may carry credentials); re-wrapped by `trellis keys rotate`.
+    response_body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+register_encrypted_column(IdempotencyRecord, "response_body")

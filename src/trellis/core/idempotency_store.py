@@ -90,14 +90,14 @@ def _context(record_id: uuid.UUID) -> str:
     return f"idempotency:{record_id}"
 
 
-def _seal(body: bytes, record_id: uuid.UUID, provider: KeyProvider) -> bytes:
-    return seal_secret(base64.b64encode(body).decode(), context=_context(record_id), provider=provider).encode()
+def _seal(body: bytes, record_id: uuid.UUID, provider: KeyProvider) -> str:
+    return seal_secret(base64.b64encode(body).decode(), context=_context(record_id), provider=provider)
 
 
-def _open(sealed: bytes | None, record_id: uuid.UUID, provider: KeyProvider) -> bytes | None:
+def _open(sealed: str | None, record_id: uuid.UUID, provider: KeyProvider) -> bytes | None:
     if sealed is None:
         return None
-    return base64.b64decode(open_secret(sealed.decode(), context=_context(record_id), provider=provider))
+    return base64.b64decode(open_secret(sealed, context=_context(record_id), provider=provider))
 
 
 def load(database: Database, scope_hash: str, key: str, provider: KeyProvider) -> StoredRequest | None:

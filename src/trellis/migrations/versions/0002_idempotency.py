@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("response_status", sa.Integer(), nullable=True),
         sa.Column("response_headers", sa.JSON(), nullable=True),
-        sa.Column("response_body", sa.LargeBinary(), nullable=True),
+        sa.Column("response_body", sa.Text(), nullable=True),
         sa.Column("created_at", utc, nullable=False),
         sa.Column("expires_at", utc, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_records")),
