@@ -11,6 +11,7 @@ import typer
 from trellis import __version__
 from trellis.core.config import Mode, Settings, SettingsError, load_settings
 from trellis.core.db import Database
+from trellis.projects.cli import project_app
 
 app = typer.Typer(
     name="trellis",
@@ -26,6 +27,9 @@ user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.add_typer(project_app, name="project")
+requirements_app = typer.Typer(help="Requirements, offline.", no_args_is_help=True)
+app.add_typer(requirements_app, name="requirements")
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -307,6 +311,40 @@ def token_create(
     finally:
         database.dispose()
     typer.echo(secret)
+
+
+@requirements_app.command("analyze")
+def requirements_analyze(
+    file: Annotated[str, typer.Argument(help="A requirements file: Markdown, text, CSV, JSON or YAML.")],
+    output_format: Annotated[
+        str, typer.Option("--format", help="Report format: table, json or md.", case_sensitive=False)
+    ] = "table",
+    input_format: Annotated[
+        str | None,
+        typer.Option(help="Parse FILE as markdown, text, csv, json or yaml (default: from its extension or content)."),
+    ] = None,
+) -> None:
+    """Check requirements for ambiguity, testability, completeness and dependencies. Offline: no server, no database."""
+    from pathlib import Path
+
+    from trellis.requirements.analysis import analyze_project
+    from trellis.requirements.formats import RequirementsFormatError, parse_requirements
+    from trellis.requirements.report import REPORT_FORMATS, render
+
+    output_format = output_format.lower()
+    if output_format not in REPORT_FORMATS:
+        _fail(f"--format must be one of {', '.join(REPORT_FORMATS)}")
+    try:
+        content = Path(file).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
+    try:
+        requirements = parse_requirements(content, format=input_format, filename=file)
+    except RequirementsFormatError as exc:
+        _fail(f"{file}: {exc}")
+    if not requirements:
+        _fail(f"{file}: no requirements found")
+    typer.echo(render(requirements, analyze_project(requirements), output_format))
 
 
 def main() -> None:

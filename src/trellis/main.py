@@ -28,7 +28,10 @@ from trellis.credentials.router import router as credentials_router
 from trellis.health.router import metrics_router
 from trellis.health.router import router as health_router
 from trellis.jobs.router import router as jobs_router
+from trellis.projects.router import router as projects_router
 from trellis.realtime.router import router as realtime_router
+from trellis.refinement.router import router as refinement_router
+from trellis.requirements.router import router as requirements_router
 from trellis.workspaces.router import router as workspaces_router
 
 log = structlog.get_logger("trellis")
@@ -45,6 +48,9 @@ def api_router() -> APIRouter:
     api.include_router(workspaces_router)
     api.include_router(credentials_router)
     api.include_router(audit_router)
+    api.include_router(projects_router)
+    api.include_router(requirements_router)
+    api.include_router(refinement_router)
     api.include_router(jobs_router)
     api.include_router(realtime_router)
     return api

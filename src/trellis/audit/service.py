@@ -29,12 +29,15 @@ def record(
     from_state: str | None = None,
     to_state: str | None = None,
     metadata: dict[str, Any] | None = None,
+    correlation_id: str | None = None,
+    request_id: str | None = None,
 ) -> AuditRecord:
+    """Ids default to the current request's; the gateway passes the ones its caller sent (seed 000)."""
     context = structlog.contextvars.get_contextvars()
     entry = AuditRecord(
         action=action,
-        correlation_id=context.get("correlation_id"),
-        request_id=context.get("request_id"),
+        correlation_id=correlation_id or context.get("correlation_id"),
+        request_id=request_id or context.get("request_id"),
         user_id=user_id,
         workspace_id=workspace_id,
         resource_type=resource_type,

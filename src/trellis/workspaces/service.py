@@ -89,6 +89,17 @@ def authorize(
     return WorkspaceAccess(workspace_id=workspace_id, user_id=principal.user_id, role=member_role, principal=principal)
 
 
+def personal_workspace_id(db_session: Session, *, user_id: uuid.UUID) -> uuid.UUID:
+    workspace_id = db_session.scalar(
+        select(Workspace.id)
+        .join(WorkspaceMember, WorkspaceMember.workspace_id == Workspace.id)
+        .where(WorkspaceMember.user_id == user_id, Workspace.is_personal.is_(True), Workspace.created_by == user_id)
+    )
+    if workspace_id is None:
+        raise WorkspaceNotFound("You have no personal workspace; pass workspace_id.")
+    return workspace_id
+
+
 def member_workspace_ids(db_session: Session, *, user_id: uuid.UUID) -> list[uuid.UUID]:
     return list(db_session.scalars(select(WorkspaceMember.workspace_id).where(WorkspaceMember.user_id == user_id)))
 

@@ -143,73 +143,43 @@ def _held(job: ClaimedJob) -> Any:
     )
 
 
+def _update_held(session: Session, job: ClaimedJob, **values: Any) -> bool:
+    """Change a job only while this worker still holds its lease; False when it does not."""
+    changed = session.execute(update(Job).where(_held(job)).values(**values).execution_options(**_NO_SYNC))
+    return bool(changed.rowcount == 1)  # type: ignore[attr-defined]
+
+
 def renew_leases(session: Session, jobs: list[ClaimedJob], *, lease_seconds: float, now: datetime) -> set[uuid.UUID]:
     """Heartbeat every job this worker runs; returns the ids whose lease is lost."""
-    lost: set[uuid.UUID] = set()
-    for job in jobs:
-        renewed = session.execute(
-            update(Job)
-            .where(_held(job))
-            .values(heartbeat_at=now, lease_expires_at=now + timedelta(seconds=lease_seconds))
-            .execution_options(**_NO_SYNC)
-        )
-        if renewed.rowcount != 1:  # type: ignore[attr-defined]
-            lost.add(job.id)
-    return lost
+    expiry = now + timedelta(seconds=lease_seconds)
+    return {job.id for job in jobs if not _update_held(session, job, heartbeat_at=now, lease_expires_at=expiry)}
+
+
+def _release(now: datetime) -> dict[str, Any]:
+    return {"updated_at": now, "lease_owner": None, "lease_expires_at": None}
 
 
 def complete_job(session: Session, job: ClaimedJob, *, result: Any, now: datetime) -> bool:
-    done = session.execute(
-        update(Job)
-        .where(_held(job))
-        .values(
-            status=JobStatus.COMPLETED,
-            result=result,
-            finished_at=now,
-            updated_at=now,
-            lease_owner=None,
-            lease_expires_at=None,
-            last_error=None,
-        )
-        .execution_options(**_NO_SYNC)
+    return _update_held(
+        session, job, status=JobStatus.COMPLETED, result=result, finished_at=now, last_error=None, **_release(now)
     )
-    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def fail_job(session: Session, job: ClaimedJob, *, error: str, now: datetime) -> bool:
-    failed = session.execute(
-        update(Job)
-        .where(_held(job))
-        .values(
-            status=JobStatus.FAILED,
-            last_error=error,
-            finished_at=now,
-            updated_at=now,
-            lease_owner=None,
-            lease_expires_at=None,
-        )
-        .execution_options(**_NO_SYNC)
-    )
-    return bool(failed.rowcount == 1)  # type: ignore[attr-defined]
+    return _update_held(session, job, status=JobStatus.FAILED, last_error=error, finished_at=now, **_release(now))
 
 
 def schedule_retry(session: Session, job: ClaimedJob, *, error: str, run_after: datetime, now: datetime) -> bool:
-    retried = session.execute(
-        update(Job)
-        .where(_held(job))
-        .values(
-            # dispatched_at is when the delayed message is due, so the sweeper does not resend it early.
-            status=JobStatus.PENDING,
-            last_error=error,
-            run_after=run_after,
-            dispatched_at=run_after,
-            updated_at=now,
-            lease_owner=None,
-            lease_expires_at=None,
-        )
-        .execution_options(**_NO_SYNC)
+    # dispatched_at is when the delayed message is due, so the sweeper does not resend it early.
+    return _update_held(
+        session,
+        job,
+        status=JobStatus.PENDING,
+        last_error=error,
+        run_after=run_after,
+        dispatched_at=run_after,
+        **_release(now),
     )
-    return bool(retried.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def retry_failed_job(session: Session, job_id: uuid.UUID, *, extra_attempts: int, now: datetime) -> bool:
