@@ -56,7 +56,7 @@ def server(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_a_new_user_imports_refines_and_finalizes_from_the_cli(server, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    port, workdir, env = server
+    port, workdir, _env = server
     for key in list(os.environ):
         if key.startswith("TRELLIS_"):
             monkeypatch.delenv(key)
