@@ -66,16 +66,16 @@ def test_a_new_user_imports_refines_and_finalizes_from_the_cli(server, monkeypat
         cli, ["user", "create", "--email", "cli@example.com", "--password-stdin"], input=f"{DEFAULT_PASSWORD}\n"
     )
     assert created.exit_code == 0, created.output
-    token = runner.invoke(cli, ["token", "create", "--email", "cli@example.com", "--name", "cli"]).output.strip()
+    token = runner.invoke(cli, ["token", "create", "--email", "cli@example.com", "--name", "cli"]).stdout.strip()
     monkeypatch.setenv("TRELLIS_API_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("TRELLIS_API_TOKEN", token)
     (workdir / "reqs.md").write_text(DOCUMENT)
 
     project = runner.invoke(cli, ["project", "create", "Storefront"])
     assert project.exit_code == 0, project.output
-    project_id = project.output.split()[0]
+    project_id = project.stdout.split()[0]
     imported = runner.invoke(cli, ["project", "import", project_id, str(workdir / "reqs.md")])
-    assert imported.output.strip() == "created 2, updated 0, unchanged 0; 2 requirements"
+    assert imported.stdout.strip() == "created 2, updated 0, unchanged 0; 2 requirements"
     status = runner.invoke(cli, ["project", "status", project_id])
     assert "state: DRAFT" in status.output and "placeholder" in status.output
     first = runner.invoke(cli, ["project", "refine", project_id])
@@ -83,7 +83,7 @@ def test_a_new_user_imports_refines_and_finalizes_from_the_cli(server, monkeypat
     answered = runner.invoke(cli, ["project", "refine", project_id, "--accept-recommended"])
     assert answered.exit_code == 0, answered.output
     finalized = runner.invoke(cli, ["project", "gateway", project_id, "finalizar", "--force"])
-    assert finalized.exit_code == 0 and finalized.output.startswith("REQS_REFINING -> REQS_READY")
+    assert finalized.exit_code == 0 and finalized.stdout.startswith("REQS_REFINING -> REQS_READY")
     refused = runner.invoke(cli, ["project", "gateway", project_id, "request_validation"])
     assert refused.exit_code == 2 and "No repository is connected" in refused.output
     monkeypatch.setenv("TRELLIS_API_TOKEN", "trl_not-a-real-token-000000000000")

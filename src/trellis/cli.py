@@ -240,7 +240,10 @@ def _migrated_session() -> tuple[Settings, Database]:
     from trellis.core.db import create_database
     from trellis.core.migrate import is_up_to_date, upgrade
 
+    from trellis.core.observability import configure_logging
+
     settings = _settings()
+    configure_logging(settings)  # our handlers on this process's stderr, masked, like the server's
     database = create_database(settings)
     if settings.should_auto_migrate:
         upgrade(database)

@@ -90,12 +90,12 @@ def test_cli_creates_an_admin_and_a_token_the_api_accepts(tmp_path: Path, monkey
         input=f"{DEFAULT_PASSWORD}\n",
     )
     assert created.exit_code == 0, created.output
-    assert created.output.startswith("created administrator root@example.com")
+    assert created.stdout.startswith("created administrator root@example.com")
     weak = runner.invoke(cli, ["user", "create", "--email", "x@example.com", "--password-stdin"], input="short\n")
     assert weak.exit_code == 2 and "shorter than 10 characters" in weak.output
     token = runner.invoke(cli, ["token", "create", "--email", "root@example.com", "--name", "ci", "--scope", "read"])
     assert token.exit_code == 0
-    secret = token.output.strip()
+    secret = token.stdout.strip()
     assert secret.startswith("trl_")
     unknown = runner.invoke(cli, ["token", "create", "--email", "ghost@example.com", "--name", "x"])
     assert unknown.exit_code == 2 and "no account for ghost@example.com" in unknown.output

@@ -32,7 +32,9 @@ def expected_findings(entry: dict[str, Any]) -> Counter[tuple[str, str, str]]:
     for position, labels in enumerate(entry.get("expect_criteria") or []):
         for category, spans in (labels or {}).items():
             for span in spans:
-                expected[f"acceptance_criteria[{position}]", category, criteria[position] if span == WHOLE else span] += 1
+                expected[
+                    f"acceptance_criteria[{position}]", category, criteria[position] if span == WHOLE else span
+                ] += 1
     return expected
 
 
@@ -84,7 +86,8 @@ class Tally:
             if category in TEXT_CATEGORIES and not (tp or fp or fn):
                 continue
             rows.append(
-                f"{category or 'all':<30} {tp:>4} {fp:>4} {fn:>4} {self.precision(category):>9.3f} {self.recall(category):>7.3f}"
+                f"{category or 'all':<30} {tp:>4} {fp:>4} {fn:>4} "
+                f"{self.precision(category):>9.3f} {self.recall(category):>7.3f}"
             )
         return "\n".join(rows)
 

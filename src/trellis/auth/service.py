@@ -95,6 +95,10 @@ class Principal:
         )
 
 
+def _weak_password_message(problems: list[str]) -> str:
+    return f"The password is not acceptable ({', '.join(problems)}). {security.PASSWORD_RULES}"
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
@@ -120,7 +124,7 @@ def create_user(
     if password is not None:
         problems = security.password_problems(password, email=email)
         if problems:
-            raise WeakPassword(f"The password is {', '.join(problems)}. {security.PASSWORD_RULES}", problems=problems)
+            raise WeakPassword(_weak_password_message(problems), problems=problems)
     if get_user_by_email(db_session, email) is not None:
         raise EmailTaken(f"An account for {email} already exists; sign in instead.")
     user = User(
@@ -178,7 +182,7 @@ def update_profile(db_session: Session, *, user_id: uuid.UUID, changes: dict[str
         password = str(changes.pop("password"))
         problems = security.password_problems(password, email=user.email)
         if problems:
-            raise WeakPassword(f"The password is {', '.join(problems)}. {security.PASSWORD_RULES}", problems=problems)
+            raise WeakPassword(_weak_password_message(problems), problems=problems)
         user.password_hash = security.hash_password(password)
         audit_service.record(db_session, action="auth.password_changed", user_id=user.id)
     for name in ("full_name", "avatar_url"):

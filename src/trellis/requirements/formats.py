@@ -33,9 +33,9 @@ CSV_COLUMNS = ("code", "text", "acceptance_criteria", "priority", "dependencies"
 # "REQ-001", "US-12", "FR1": a code written in front of a requirement must contain a digit, so "Note: ..." is text.
 _CODE_LIKE = r"[A-Za-z][A-Za-z0-9_.-]*\d[A-Za-z0-9_.-]*"
 _BRACKETED = re.compile(r"^\[(?P<code>[^\]\s]*(?:\s[^\]]*)?)\]\s*(?P<rest>.*)$")
-_PREFIXED = re.compile(rf"^(?P<code>{_CODE_LIKE})\s*[:—–-]\s+(?P<rest>.+)$")
+_PREFIXED = re.compile(rf"^(?P<code>{_CODE_LIKE})\s*[:—–-]\s+(?P<rest>.+)$")  # noqa: RUF001 (dashes as separators)
 _HEADING = re.compile(r"^(?P<level>#{1,6})\s+(?P<title>.*?)\s*#*\s*$")
-_HEADING_CODE = re.compile(rf"^\[?(?P<code>{_CODE_LIKE})\]?(?:\s*[:—–-]\s*(?P<rest>.*)|\s+(?P<after>.*)|)$")
+_HEADING_CODE = re.compile(rf"^\[?(?P<code>{_CODE_LIKE})\]?(?:\s*[:—–-]\s*(?P<rest>.*)|\s+(?P<after>.*)|)$")  # noqa: RUF001
 _LIST_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(?P<body>.*)$")
 _META = re.compile(
     r"^\**(?P<key>depends on|dependencies|priority|tags|acceptance criteria)\**\s*:?\**\s*:?\s*(?P<value>.*)$",
@@ -65,21 +65,29 @@ def detect_format(content: str, filename: str | None = None) -> str:
     first_line = stripped.split("\n", 1)[0].strip().lower()
     if "," in first_line and "text" in [cell.strip().strip('"') for cell in first_line.split(",")]:
         return "csv"
-    if re.match(r"^(requirements:\s*$|- code:|code:)", stripped, re.IGNORECASE):
+    if re.match(r"(requirements:[ \t]*(\n|$)|- code:|code:)", stripped, re.IGNORECASE):
         return "yaml"
     if re.search(r"^(#{1,6}\s|\s*(?:[-*+]|\d+[.)])\s)", stripped, re.MULTILINE):
         return "markdown"
     return "text"
 
 
-def parse_requirements(content: str, *, format: str | None = None, filename: str | None = None) -> list[RequirementInput]:
+def parse_requirements(
+    content: str, *, format: str | None = None, filename: str | None = None
+) -> list[RequirementInput]:
     """Requirements from a file's text. `format` is one of FORMATS; detected from `filename` or content if omitted."""
     content = content.lstrip("\ufeff")
     chosen = (format or detect_format(content, filename)).lower()
     chosen = {"md": "markdown", "txt": "text", "yml": "yaml"}.get(chosen, chosen)
     if chosen not in FORMATS:
         raise RequirementsFormatError(f"unknown format {chosen!r}; use one of {', '.join(FORMATS)}")
-    parser = {"markdown": _parse_markdown, "text": _parse_text, "csv": _parse_csv, "json": _parse_json, "yaml": _parse_yaml}
+    parser = {
+        "markdown": _parse_markdown,
+        "text": _parse_text,
+        "csv": _parse_csv,
+        "json": _parse_json,
+        "yaml": _parse_yaml,
+    }
     drafts = parser[chosen](content)
     return _finish(drafts)
 
@@ -137,7 +145,9 @@ def _finish(drafts: list[_Draft]) -> list[RequirementInput]:
             taken.add(candidate)
         code = _check_code(draft.code, draft.line)
         if code in seen:
-            raise RequirementsFormatError(f"duplicate requirement code {code} (first on line {seen[code]})", line=draft.line)
+            raise RequirementsFormatError(
+                f"duplicate requirement code {code} (first on line {seen[code]})", line=draft.line
+            )
         seen[code] = draft.line
         text = draft.text.strip()
         if not text:
@@ -242,17 +252,7 @@ def _parse_markdown_sections(lines: list[str]) -> list[_Draft]:
             continue
         meta = _META.match(line)
         if meta:
-            key, value = meta.group("key").lower(), meta.group("value").strip().strip("*").strip()
-            if key == "acceptance criteria":
-                in_criteria = True
-                if value:
-                    current.criteria.append(value)
-            elif key in ("depends on", "dependencies"):
-                current.dependencies.extend(_split_codes(value))
-            elif key == "priority":
-                current.priority = value or None
-            else:
-                current.tags.extend(tag.strip() for tag in value.split(",") if tag.strip())
+            in_criteria = _apply_meta(current, meta) or in_criteria
             continue
         item = _LIST_ITEM.match(raw)
         if item and in_criteria:
@@ -267,6 +267,22 @@ def _parse_markdown_sections(lines: list[str]) -> list[_Draft]:
             paragraphs[-1].append(line)
     close()
     return drafts
+
+
+def _apply_meta(draft: _Draft, meta: re.Match[str]) -> bool:
+    """ "Depends on: ...", "Priority: ...", "Tags: ...", "Acceptance criteria: ...". True when criteria follow."""
+    key, value = meta.group("key").lower(), meta.group("value").strip().strip("*").strip()
+    if key == "acceptance criteria":
+        if value:
+            draft.criteria.append(value)
+        return True
+    if key in ("depends on", "dependencies"):
+        draft.dependencies.extend(_split_codes(value))
+    elif key == "priority":
+        draft.priority = value or None
+    else:
+        draft.tags.extend(tag.strip() for tag in value.split(",") if tag.strip())
+    return False
 
 
 def _parse_markdown_list(lines: list[str]) -> list[_Draft]:
@@ -286,19 +302,13 @@ def _parse_markdown_list(lines: list[str]) -> list[_Draft]:
         body = item.group("body").strip()
         if indent > top_indent and drafts:
             meta = _META.match(body)
-            if meta and meta.group("key").lower() in ("depends on", "dependencies"):
-                drafts[-1].dependencies.extend(_split_codes(meta.group("value")))
-            elif meta and meta.group("key").lower() == "priority":
-                drafts[-1].priority = meta.group("value").strip() or None
-            elif meta and meta.group("key").lower() == "tags":
-                drafts[-1].tags.extend(t.strip() for t in meta.group("value").split(",") if t.strip())
-            elif not (meta and meta.group("key").lower() == "acceptance criteria" and not meta.group("value")):
-                drafts[-1].criteria.append(meta.group("value") if meta else body)
+            if meta:
+                _apply_meta(drafts[-1], meta)
+            else:
+                drafts[-1].criteria.append(body)
             continue
         code, text = _code_and_text(body, number)
-        draft = _Draft(number, code, text)
-        _take_inline_dependencies(draft)
-        drafts.append(draft)
+        drafts.append(_Draft(number, code, text))
     for draft in drafts:
         _take_inline_dependencies(draft)
     return drafts
@@ -398,7 +408,12 @@ def _parse_yaml(content: str) -> list[_Draft]:
         data = yaml.safe_load(content)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise RequirementsFormatError("not valid YAML", line=mark.line + 1 if mark else None) from None
+        line = mark.line + 1 if mark else None
+        if line is not None and line > len(content.splitlines()):
+            # the problem surfaced at the end of the file: point at where the unfinished construct began
+            context = getattr(exc, "context_mark", None)
+            line = context.line + 1 if context else line
+        raise RequirementsFormatError("not valid YAML", line=line) from None
     return _drafts_from_data(data, content)
 
 
@@ -437,7 +452,9 @@ def _export_csv(reqs: Iterable[RequirementInput]) -> str:
     writer.writerow(CSV_COLUMNS)
     for r in reqs:
         # one criterion per line inside the quoted cell: sentences may contain "|" or ";"
-        writer.writerow([r.code, r.text, _cell(r.acceptance_criteria), r.priority or "", ";".join(r.dependencies), _cell(r.tags)])
+        writer.writerow(
+            [r.code, r.text, _cell(r.acceptance_criteria), r.priority or "", ";".join(r.dependencies), _cell(r.tags)]
+        )
     return buffer.getvalue()
 
 

@@ -107,9 +107,12 @@ def render_markdown(requirements: Sequence[RequirementInput], analysis: ProjectA
     lines += [f"**Project:** {_score_line(analysis.scores)}.", ""]
     if analysis.findings:
         lines += ["## Project findings", ""]
-        for finding in sorted(analysis.findings, key=lambda f: _SEVERITY_ORDER.get(f.severity, 3)):
-            lines.append(f"- **{finding.severity}** `{finding.category}` ({', '.join(finding.codes)}): {finding.message}")
-            lines.append(f"  - Suggestion: {finding.suggestion}")
+        for project_finding in sorted(analysis.findings, key=lambda f: _SEVERITY_ORDER.get(f.severity, 3)):
+            codes = ", ".join(project_finding.codes)
+            lines.append(
+                f"- **{project_finding.severity}** `{project_finding.category}` ({codes}): {project_finding.message}"
+            )
+            lines.append(f"  - Suggestion: {project_finding.suggestion}")
         lines.append("")
     lines += ["## Requirements", ""]
     for requirement, result in zip(requirements, analysis.requirements, strict=True):
@@ -141,7 +144,9 @@ def render_table(requirements: Sequence[RequirementInput], analysis: ProjectAnal
             f"{s.completeness:>5.0f}  {'yes' if s.meets_thresholds else 'no':<4}  {len(result.findings)}"
         )
         for finding in result.findings:
-            lines.append(f"{'':<{code_width}}    [{finding.severity:<6}] {finding.category}: {_clip(_where(finding), 60)}")
+            lines.append(
+                f"{'':<{code_width}}    [{finding.severity:<6}] {finding.category}: {_clip(_where(finding), 60)}"
+            )
     if analysis.findings:
         lines += ["", "Project findings:"]
         for project_finding in analysis.findings:

@@ -1,7 +1,8 @@
 """Requirement quality analysis: pure functions over plain data (no database, HTTP or clock).
 
-    analysis = analyze_project([RequirementInput("REQ-1", "The system shall respond quickly.")])
-    analysis.requirements[0].findings[0].category  # "missing_metric", span "quickly"
+analysis = analyze_project([RequirementInput("REQ-1", "The system shall respond quickly.")])
+[(f.category, f.text) for f in analysis.requirements[0].findings]
+# [("missing_metric", "quickly"), ("missing_acceptance_criteria", "The system shall respond quickly.")]
 """
 
 from trellis.requirements.analysis.analyzer import CODE_PATTERN, analyze_project, analyze_requirement

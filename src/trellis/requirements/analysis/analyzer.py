@@ -18,9 +18,9 @@ from trellis.requirements.analysis.model import (
 )
 from trellis.requirements.analysis.project import (
     Statement,
+    cycles_of_components,
     extract_statements,
     find_conflicts,
-    cycles_of_components,
     find_duplicate_groups,
     normalised_words,
     strongly_connected_components,
@@ -39,7 +39,9 @@ class _Analyzed:
     toks: Tokens
 
 
-def analyze_requirement(requirement: RequirementInput, *, known_codes: frozenset[str] | None = None) -> RequirementAnalysis:
+def analyze_requirement(
+    requirement: RequirementInput, *, known_codes: frozenset[str] | None = None
+) -> RequirementAnalysis:
     """Findings and scores of one requirement. With `known_codes`, dependencies outside it count as invalid."""
     return _analyze(requirement, known_codes, frozenset()).analysis
 
@@ -54,7 +56,16 @@ def _analyze(
         findings.extend(find_language_findings(criterion, f"acceptance_criteria[{position}]"))
     structure, facts = find_structure_findings(toks, criteria)
     findings.extend(structure)
-    findings.sort(key=lambda f: (f.field != "text", f.field, f.start, _CATEGORY_ORDER.get(f.category, 99)))
+    # text spans in reading order, then whole-requirement findings, then each criterion's spans
+    findings.sort(
+        key=lambda f: (
+            f.field != "text",
+            f.field,
+            f.start == 0 and f.end == len(requirement.text) and f.field == "text",
+            f.start,
+            _CATEGORY_ORDER.get(f.category, 99),
+        )
+    )
     valid = sum(
         1
         for dependency in requirement.dependencies

@@ -12,7 +12,7 @@ Sources:
   whose smell lists extend the 29148 ones; and Rupp's requirement templates for weak verbs.
 - [Trellis] terms added from reviewing our own labelled requirements (tests/requirements/data).
 
-A term's `rule` names the context check in `language.py` that must pass before it is reported;
+A term's `rule` names the context check in `context.py` that must pass before it is reported;
 `not_before` / `not_after` are neighbouring words that make the phrase a term of art ("best-effort",
 "real-time clock", "least privilege").
 """
@@ -35,9 +35,10 @@ class Term:
 
 
 DEFAULT_SUGGESTIONS = {
-    "subjective_language": 'Replace "{t}" with an observable criterion, e.g. "a first-time user completes <task> in under '
+    "subjective_language": 'Replace "{t}" with an observable criterion, e.g. "a first-time user completes <task> '
+    "in under "
     '<N> minutes without help".',
-    "ambiguous_adverb_adjective": 'Replace "{t}" with a number and unit, e.g. "at least <N> <unit>" or "within <N> <unit>".',
+    "ambiguous_adverb_adjective": 'Replace "{t}" with a number and unit, e.g. "at least <N> <unit>".',
     "loophole": 'Remove "{t}" or state the exact condition under which the requirement does not apply.',
     "non_verifiable": 'Replace "{t}" with the complete, closed list or a measurable bound.',
     "superlative": 'Replace "{t}" with a measurable target, e.g. "<N> <unit> or better, measured by <method>".',
@@ -46,7 +47,7 @@ DEFAULT_SUGGESTIONS = {
     "placeholder": 'Replace "{t}" with the agreed value (and record who agreed it and when).',
     "missing_metric": 'Replace "{t}" with a measurable threshold, e.g. "within <N> ms (p95) under <load>".',
     "vague_pronoun": 'Replace "{t}" with the noun it stands for, e.g. "the <system/user/document>".',
-    "incomplete_reference": 'Name the document exactly: its identifier, version and date, e.g. "<DOC-ID> v<X.Y> (<date>)".',
+    "incomplete_reference": 'Name the document exactly, with identifier, version and date: "<DOC-ID> v<X.Y> (<date>)".',
 }
 
 # Per-term rewrites where a better one than the category's default exists.
@@ -64,17 +65,17 @@ _SUGGESTIONS = {
     "reliable": 'Replace "reliable" with a target, e.g. "succeeds for 99.9% of requests per 30 days".',
     "highly available": 'Replace "highly available" with a target, e.g. "available 99.9% per calendar month".',
     "high availability": 'Replace "high availability" with a target, e.g. "99.9% monthly availability".',
-    "user-friendly": 'Replace "user-friendly" with "a first-time user completes <task> in under <N> minutes without help".',
-    "user friendly": 'Replace "user friendly" with "a first-time user completes <task> in under <N> minutes without help".',
+    "user-friendly": 'Replace "user-friendly" with "a first-time user completes <task> in under <N> minutes unaided".',
+    "user friendly": 'Replace "user friendly" with "a first-time user completes <task> in under <N> minutes unaided".',
     "easy to use": 'Replace "easy to use" with "a first-time user completes <task> in under <N> minutes without help".',
     "intuitive": 'Replace "intuitive" with "<N>% of first-time users complete <task> without help".',
     "easy": 'Replace "easy" with a measurable task, e.g. "in at most <N> steps" or "in under <N> minutes".',
     "easily": 'Replace "easily" with a measurable task, e.g. "in at most <N> clicks".',
     "etc": 'Replace "etc." with the complete list.',
     "and so on": 'Replace "and so on" with the complete list.',
-    "including but not limited to": 'List every item, or point to the closed list that defines them.',
-    "but not limited to": 'List every item, or point to the closed list that defines them.',
-    "tbd": 'Replace TBD with the agreed value (owner, date).',
+    "including but not limited to": "List every item, or point to the closed list that defines them.",
+    "but not limited to": "List every item, or point to the closed list that defines them.",
+    "tbd": "Replace TBD with the agreed value (owner, date).",
     "as appropriate": 'State the condition instead of "as appropriate", e.g. "when <condition>".',
     "if possible": 'Remove "if possible" or state when it does not apply.',
     "minimize": 'Give a target instead of "minimize", e.g. "at most <N> <unit>".',
@@ -149,7 +150,8 @@ TERMS: list[Term] = [
         "|normally|typically|often|frequently|occasionally|sometimes|rarely|seldom|regularly|periodically|soon|timely"
         "|in a timely manner|in a timely fashion|promptly|several|many|few|a few|various|numerous|large|small|big"
         "|huge|tiny|long|short|high|low|enough|normal|proper|properly|relevant|necessary|effective|effectively"
-        "|gracefully|acceptable|as soon as practicable|correctly|harsh|unusual|unusually|prominent|prominently|too|hot|cold|warm",
+        "|gracefully|acceptable|as soon as practicable|correctly|harsh|unusual|unusually|prominent|prominently"
+        "|too|hot|cold|warm",
         not_before="priority priorities severity risk contrast figures digits bits interest rate rates date version "
         "versions release releases patients patient distribution press polling position positions code name circuit "
         "selling business caps many press-and-hold",
@@ -211,7 +213,7 @@ TERMS: list[Term] = [
         "try to|tries to|attempt to|attempts to|strive to|strives to|aim to|aims to|intend to|intends to"
         "|is expected to|are expected to|is intended to|are intended to",
     ),
-    # --- vague pronouns: [29148] "it, this, that". Judged by antecedent in `language.py`.
+    # --- vague pronouns: [29148] "it, this, that". Judged by antecedent in `context.py`.
     *_terms("vague_pronoun", "pronoun", "it|its|they|them|their"),
     *_terms("vague_pronoun", "demonstrative", "this|that|these|those"),
     # --- incomplete references: [29148] "not specifying the reference with its date and version number".
@@ -229,7 +231,9 @@ LIMIT_WORDS = words(
     "exceed exceeds surpass more less fewer greater longer shorter above below over under beyond lower higher later "
     "earlier drop fall"
 )
-NEGATIONS = words("not never no none nor neither cannot can't won't shan't mustn't shouldn't doesn't don't isn't aren't")
+NEGATIONS = words(
+    "not never no none nor neither cannot can't won't shan't mustn't shouldn't doesn't don't isn't aren't"
+)
 CONTRACTED_NEGATIONS = words("cannot can't won't shan't mustn't shouldn't doesn't don't isn't aren't wasn't")
 
 # Named security standards, protocols and algorithms: with one of these, "secure" is specified.
@@ -246,7 +250,35 @@ DOCUMENT_NOUNS = words(
     "template templates section chapter appendix annex table figure diagram design designs mockup mockups wireframe "
     "wireframes handbook playbook runbook charter schema"
 )
-REFERENCE_TRIGGERS: tuple[tuple[str, ...], ...] = tuple(
-    tuple(phrase.split())
-    for phrase in ["as defined in", "as described in", "as specified in", "as documented in", "as outlined in", "as set out in", "as shown in", "defined in", "described in", "specified in", "documented in", "outlined in", "shown in", "as per", "according to", "in accordance with", "in compliance with", "in line with", "compliant with", "comply with", "complies with", "conform to", "conforms to", "conformant with", "consistent with", "see", "refer to", "follow", "follows", "following"]
+_REFERENCE_PHRASES = (
+    "as defined in",
+    "as described in",
+    "as specified in",
+    "as documented in",
+    "as outlined in",
+    "as set out in",
+    "as shown in",
+    "defined in",
+    "described in",
+    "specified in",
+    "documented in",
+    "outlined in",
+    "shown in",
+    "as per",
+    "according to",
+    "in accordance with",
+    "in compliance with",
+    "in line with",
+    "compliant with",
+    "comply with",
+    "complies with",
+    "conform to",
+    "conforms to",
+    "conformant with",
+    "consistent with",
+    "see",
+    "refer to",
+    "follow",
+    "follows",
 )
+REFERENCE_TRIGGERS: tuple[tuple[str, ...], ...] = tuple(tuple(phrase.split()) for phrase in _REFERENCE_PHRASES)

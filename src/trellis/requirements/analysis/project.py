@@ -8,13 +8,16 @@ rarest words are compared), conflicts by grouping statements under a normalised 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 
-from trellis.requirements.analysis.tokens import CLOSED_CLASS, SUBORDINATORS, words
+from trellis.requirements.analysis.tokens import CLOSED_CLASS, PREPOSITIONS, SUBORDINATORS, words
 
 DUPLICATE_THRESHOLD = 0.8  # Jaccard similarity of normalised word sets
-_MAX_CANDIDATES = 64  # comparisons per requirement: bounds the worst case of many look-alike requirements
+_MAX_CANDIDATES = 8  # comparisons per requirement: bounds the worst case of many look-alike requirements
 
 
 def strongly_connected_components(deps: Mapping[str, Sequence[str]]) -> list[list[str]]:
@@ -120,11 +123,14 @@ _STOP_WORDS = words(
 
 def normalised_words(lower: Sequence[str]) -> frozenset[str]:
     """Content words, plurals folded: what two wordings of one requirement share."""
-    words = set(lower).difference(_STOP_WORDS)
+    words = set(lower)
+    words -= _STOP_WORDS
     return frozenset(
-        word[:-1] if len(word) > 3 and word[-1] == "s" and word[-2] != "s" else word
-        for word in words
-        if word[:1].isalnum()
+        [
+            word[:-1] if word[-1] == "s" and len(word) > 3 and word[-2] != "s" else word
+            for word in words
+            if word[0].isalnum()
+        ]
     )
 
 
@@ -135,53 +141,73 @@ def find_duplicate_groups(word_sets: Sequence[frozenset[str]]) -> list[tuple[lis
     rarest words (prefix filtering: two sets this similar must share a word among their first
     |s| - ceil(t |s|) + 1 words in rarity order), at most _MAX_CANDIDATES of them.
     """
-    frequency: dict[str, int] = {}
-    for words in word_sets:
-        for word in words:
-            frequency[word] = frequency.get(word, 0) + 1
+    frequency = Counter(chain.from_iterable(word_sets))
     # one global rarity order (rarest first, then alphabetical): sorting each set is then a C-level key look-up
-    rank = {word: position for position, word in enumerate(sorted(frequency, key=lambda word: (frequency[word], word)))}
+    by_frequency = sorted(frequency.items())
+    by_frequency.sort(key=itemgetter(1))  # stable: alphabetical within one frequency
+    rank = {word: position for position, (word, _) in enumerate(by_frequency)}
+    by_rank = rank.__getitem__
     leaders_by_word: dict[str, list[int]] = {}
-    group_of_leader: dict[int, list[int]] = {}
+    groups: dict[int, list[int]] = {}  # leader -> members, only for leaders that got a duplicate
     lowest: dict[int, float] = {}
     exact: dict[frozenset[str], int] = {}
-    for index, words in enumerate(word_sets):
-        if not words:
+    for index, members in enumerate(word_sets):
+        if not members:
             continue
-        if words in exact:
-            group_of_leader[exact[words]].append(index)
-            continue
-        ordered = sorted(words, key=rank.__getitem__)
-        size = len(ordered)
-        prefix = ordered[: size - math.ceil(DUPLICATE_THRESHOLD * size) + 1]
-        matched = -1
-        checked = 0
-        seen: set[int] = set()
-        for word in prefix:
-            for leader in leaders_by_word.get(word, ()):
-                if leader in seen:
-                    continue
-                seen.add(leader)
-                checked += 1
-                other = word_sets[leader]
-                if DUPLICATE_THRESHOLD * size <= len(other) <= size / DUPLICATE_THRESHOLD:
-                    similarity = len(words & other) / len(words | other)
-                    if similarity >= DUPLICATE_THRESHOLD:
-                        matched = leader
-                        lowest[leader] = min(lowest.get(leader, 1.0), similarity)
-                        break
-                if checked >= _MAX_CANDIDATES:
-                    break
-            if matched >= 0 or checked >= _MAX_CANDIDATES:
+        leader = exact.get(members, -1)
+        if leader < 0:
+            size = len(members)
+            prefix = sorted(members, key=by_rank)[: _prefix_length(size)]
+            leader = _similar_leader(members, prefix, word_sets, leaders_by_word, lowest)
+            if leader < 0:
+                exact[members] = index
+                for word in prefix:
+                    bucket = leaders_by_word.get(word)
+                    if bucket is None:
+                        leaders_by_word[word] = [index]
+                    else:
+                        bucket.append(index)
+                continue
+        group = groups.get(leader)
+        if group is None:
+            groups[leader] = [leader, index]
+        else:
+            group.append(index)
+    return [(members, lowest.get(leader, 1.0)) for leader, members in sorted(groups.items())]
+
+
+def _prefix_length(size: int) -> int:
+    """How many of a set's rarest words a similar set must share one of: |s| - ceil(t |s|) + 1."""
+    return size - math.ceil(DUPLICATE_THRESHOLD * size - 1e-9) + 1
+
+
+def _similar_leader(
+    members: frozenset[str],
+    prefix: list[str],
+    word_sets: Sequence[frozenset[str]],
+    leaders_by_word: dict[str, list[int]],
+    lowest: dict[int, float],
+) -> int:
+    candidates: list[int] = []
+    for word in prefix:
+        bucket = leaders_by_word.get(word)
+        if bucket:
+            candidates.extend(bucket[-_MAX_CANDIDATES:])  # the most recent leaders
+            if len(candidates) >= _MAX_CANDIDATES:
                 break
-        if matched >= 0:
-            group_of_leader[matched].append(index)
-            continue
-        exact[words] = index
-        group_of_leader[index] = [index]
-        for word in prefix:
-            leaders_by_word.setdefault(word, []).append(index)
-    return [(members, lowest.get(leader, 1.0)) for leader, members in group_of_leader.items() if len(members) > 1]
+    if not candidates:
+        return -1
+    size = len(members)
+    smallest, largest = DUPLICATE_THRESHOLD * size, size / DUPLICATE_THRESHOLD
+    for leader in dict.fromkeys(candidates[:_MAX_CANDIDATES]):
+        other = word_sets[leader]
+        if smallest <= len(other) <= largest:
+            shared = len(members & other)
+            similarity = shared / (size + len(other) - shared)
+            if similarity >= DUPLICATE_THRESHOLD:
+                lowest[leader] = min(lowest.get(leader, 1.0), similarity)
+                return leader
+    return -1
 
 
 # --- conflicts
@@ -225,9 +251,25 @@ for _names, _dimension, _scale in (
     for _name in _names.split():
         _UNIT_SCALE[_name] = (_dimension, _scale)
 _NUMBER_WORD_VALUES = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "sixty": 60, "hundred": 100,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "sixty": 60,
+    "hundred": 100,
 }
+_ANCHORS = words("shall must will")
 _SKIP = words("not never also only always be is are")
 
 
@@ -250,10 +292,15 @@ def _quantity(lower: Sequence[str], position: int) -> tuple[float, str, str] | N
     return value, _stem(unit) if unit[:1].isalpha() else "count", f"{lower[position]} {unit}".strip()
 
 
-def extract_statements(lower: Sequence[str], sentences: Sequence[tuple[int, int]], quantities: Sequence[int]) -> list[Statement]:
-    statements = []
+def extract_statements(
+    lower: Sequence[str], sentences: Sequence[tuple[int, int]], quantities: Sequence[int]
+) -> list[Statement]:
+    statements: list[Statement] = []
+    anchors = [position for position, word in enumerate(lower) if word in _ANCHORS]
+    if not anchors:
+        return statements
     for first, last in sentences:
-        anchor = next((p for p in range(first, last) if lower[p] in ("shall", "must", "will")), -1)
+        anchor = next((p for p in anchors if first <= p < last), -1)
         if anchor < 0:
             continue
         clause_start = first
@@ -268,9 +315,10 @@ def extract_statements(lower: Sequence[str], sentences: Sequence[tuple[int, int]
         quantity_at = next((q for q in quantities if anchor < q < last), -1)
         action: list[str] = []
         bound = None
-        for position in range(anchor + 1, last):
+        open_action = True  # the action is the verb and its object; a prepositional phrase ("for refunds") ends it
+        for position in range(anchor + 1, quantity_at if quantity_at >= 0 else last):
             word = lower[position]
-            if position == quantity_at or word in SUBORDINATORS or not word[:1].isalnum():
+            if word in SUBORDINATORS or not word[:1].isalnum() or (not open_action and quantity_at < 0):
                 break
             if word in _UPPER or word in _LOWER:
                 if quantity_at >= 0 and position < quantity_at:
@@ -278,7 +326,9 @@ def extract_statements(lower: Sequence[str], sentences: Sequence[tuple[int, int]
                     if word in ("more", "less", "fewer") and lower[position - 1] in ("no", "not"):
                         bound = "upper" if word == "more" else "lower"
                 continue
-            if word not in CLOSED_CLASS and word not in _SKIP and len(action) < 6:
+            if word in PREPOSITIONS and action:
+                open_action = False
+            if open_action and word not in CLOSED_CLASS and word not in _SKIP and len(action) < 6:
                 action.append(_stem(word))
         if quantity_at >= 0:
             parsed = _quantity(lower, quantity_at)
@@ -304,14 +354,18 @@ def _contradicts(a: Statement, b: Statement) -> bool:
     return exact is not None and lower is not None and exact < lower
 
 
-def find_conflicts(statements_by_requirement: Sequence[tuple[str, list[Statement]]]) -> list[tuple[list[str], dict[str, object]]]:
+def find_conflicts(
+    statements_by_requirement: Sequence[tuple[str, list[Statement]]],
+) -> list[tuple[list[str], dict[str, object]]]:
     """Pairs of requirements that say opposite things about one subject and action, or give it incompatible numbers."""
     polarity: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[bool, list[str]]] = {}
     numeric: dict[tuple[tuple[str, ...], tuple[str, ...], str], list[tuple[str, Statement]]] = {}
     for code, statements in statements_by_requirement:
         for statement in statements:
             if statement.value is None:
-                polarity.setdefault((statement.subject, statement.action), {}).setdefault(statement.negated, []).append(code)
+                polarity.setdefault((statement.subject, statement.action), {}).setdefault(statement.negated, []).append(
+                    code
+                )
             elif not statement.negated:
                 key = (statement.subject, statement.action, statement.dimension or "")
                 numeric.setdefault(key, []).append((code, statement))
@@ -320,7 +374,9 @@ def find_conflicts(statements_by_requirement: Sequence[tuple[str, list[Statement
         if True in sides and False in sides:
             codes = sorted(set(sides[False]) | set(sides[True]))
             if len(codes) > 1:
-                conflicts.append((codes, {"subject": " ".join(subject), "action": " ".join(action), "kind": "modality"}))
+                conflicts.append(
+                    (codes, {"subject": " ".join(subject), "action": " ".join(action), "kind": "modality"})
+                )
     for (subject, action, _dimension), entries in numeric.items():
         if len(entries) < 2:
             continue

@@ -28,6 +28,8 @@ def testability(toks: Tokens, criteria_count: int, findings: Sequence[Finding]) 
     if any(f.category == "missing_outcome" for f in blocked):
         return 0.0
     text_starts = [f.start for f in blocked if f.field == "text"]
+    if not text_starts:
+        return 100.0
     measurable = 0
     for first, last in statements:
         begin = toks.starts[first] if last > first else 0

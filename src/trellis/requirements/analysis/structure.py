@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from trellis.requirements.analysis.clauses import compound_conjunction, has_trigger, is_adverb, lemma
 from trellis.requirements.analysis.model import SEVERITY, Finding
 from trellis.requirements.analysis.tokens import (
     ACTION_VERBS,
@@ -17,12 +18,7 @@ from trellis.requirements.analysis.tokens import (
     CLOSED_CLASS,
     DETERMINERS,
     PARTICIPLES,
-    PREPOSITIONS,
-    AUXILIARIES,
-    MODALS,
     PRONOUNS,
-    SUBORDINATORS,
-    VERB_LEMMAS,
     Tokens,
     is_noun_compound_modal,
     is_number_token,
@@ -33,35 +29,20 @@ _DIGIT = re.compile(r"\d")
 _CLAUSE_ENDS = words(". ! ; , : )")
 _ANCHOR_MODALS = BINDING_MODALS | frozenset({"can", "may"})
 _NOT_SUBJECT = CLOSED_CLASS - PRONOUNS
-_STORY_VERBS = frozenset({"want", "need", "wish", "like"})
-_SKIP_AFTER_ANCHOR = words("not also only automatically always never immediately still then optionally further additionally")
+_STORY_ANCHORS = words("want need wish like would can")
+_SKIP_AFTER_ANCHOR = words(
+    "not also only automatically always never immediately still then optionally further additionally"
+)
 # Verbs that say something will be dealt with without saying what the result is (Rupp's "process verbs").
 _VAGUE_VERBS = words("handle manage deal cope")
 # Verbs that need a complement to say anything: "shall work", "shall respond".
 _EMPTY_VERBS = words("work function behave operate perform respond react act do")
-# Action verbs that are as often nouns: after "and" they need a determiner or preposition to count as verbs.
-_NOUN_LIKE_VERBS = words(
-    "order report record request log display list filter sort check test view change release issue access update "
-    "upload download export import backup back book call charge flag label mark page post print queue rank return "
-    "share show sign sound start stop switch tag track transfer watch alert schedule email invoice lock copy scan set "
-    "run load limit merge audit bill block build capture drop ship search pay estimate measure trigger reset hash "
-    "timestamp stream store scale route retry refund rename render wipe test edit design"
-)
 _RESULT_CUES = words("by so such returning resulting including using : showing displaying")
 # Behaviours that happen in response to something: without a trigger nobody can tell when to expect them.
 _REACTIVE_VERBS = words(
     "send notify alert email warn lock unlock block suspend disable redirect retry escalate sound trigger raise "
     "emit shut switch activate deactivate reset restart reboot revoke expire terminate invalidate page prompt "
     "remind purge archive wipe"
-)
-_TRIGGER_WORDS = words(
-    "when whenever if while after before upon once unless until during every each daily hourly nightly weekly "
-    "monthly yearly annually periodically following whenever"
-)
-_EVENT_NOUNS = words(
-    "login logout sign-in sign-out signup registration failure error success submit submission save timeout startup "
-    "shutdown boot receipt completion request expiry expiration change update click payment checkout approval "
-    "rejection cancellation disconnect reconnect arrival detection demand schedule"
 )
 # "retry failed jobs", "delete inactive accounts": the object's state is the condition that triggers the behaviour.
 _STATE_WORDS = words(
@@ -93,27 +74,12 @@ def _whole(text: str, category: str, message: str, suggestion: str, severity: st
     return Finding(category, 0, len(text), text, severity or SEVERITY[category], message, suggestion)
 
 
-_LY_NOT_ADVERBS = words("apply reply supply rely comply multiply assembly family anomaly italy july")
-
-
-def _is_adverb(word: str) -> bool:
-    return word.endswith("ly") and "-" not in word and word not in _LY_NOT_ADVERBS
-
-
-def _lemma(word: str) -> str:
-    return VERB_LEMMAS.get(word, word)
-
-
-def _is_verb_at(lower: list[str], position: int, first: int) -> bool:
-    return lower[position] in VERB_LEMMAS and not (position > first and lower[position - 1] in DETERMINERS)
-
-
 def _story_anchor(lower: list[str], first: int, last: int) -> int:
     """Index of "want"/"need" in "As a <role>, I want ...", or -1."""
     if not (last - first > 4 and "as" in lower[first : first + 2]):
         return -1
     for position in range(first + 2, last - 1):
-        if lower[position] == "i" and lower[position + 1] in _STORY_VERBS | {"would", "can"}:
+        if lower[position] == "i" and lower[position + 1] in _STORY_ANCHORS:
             return position + 1 if lower[position + 1] != "would" else position + 2
     return -1
 
@@ -123,8 +89,11 @@ def _main_verb(lower: list[str], anchor: int, last: int) -> int:
     position = anchor + 1
     while position < last:
         word = lower[position]
-        if word in _SKIP_AFTER_ANCHOR or _is_adverb(word) or word in ("be", "to", "able", "capable", "of"):
+        if word in _SKIP_AFTER_ANCHOR or is_adverb(word) or word in ("be", "to", "able", "capable", "of"):
             position += 1
+            continue
+        if word == "," and "," in lower[position + 1 : last]:
+            position = lower.index(",", position + 1, last) + 1  # "shall, within 5 s, notify": skip the aside
             continue
         if word in ("allow", "allows", "enable", "enables", "let", "permit") and position + 1 < last:
             # "allow users to export": the verb after "to" is the behaviour
@@ -174,7 +143,9 @@ def find_structure_findings(toks: Tokens, criteria: list[Tokens]) -> tuple[list[
                     break
             if not any(w[:1].isalpha() and w not in _NOT_SUBJECT for w in lower[clause_start:anchor]):
                 has_actor = False
-            elif _is_agentless_passive(lower, anchor, last) and not any(f.category == "missing_actor" for f in findings):
+            elif _is_agentless_passive(lower, anchor, last) and not any(
+                f.category == "missing_actor" for f in findings
+            ):
                 findings.append(
                     _whole(
                         text,
@@ -188,18 +159,18 @@ def find_structure_findings(toks: Tokens, criteria: list[Tokens]) -> tuple[list[
         if verb >= last or lower[verb] in _CLAUSE_ENDS:
             has_outcome = False  # "The system shall."
         else:
-            lemma = _lemma(lower[verb])
-            if (lemma in _VAGUE_VERBS or lemma in _EMPTY_VERBS) and not _states_result(toks, verb, last, lemma):
+            base = lemma(lower[verb])
+            if (base in _VAGUE_VERBS or base in _EMPTY_VERBS) and not _states_result(toks, verb, last, base):
                 has_outcome = False
             automatic = "automatically" in lower[first:last]  # "shall refresh automatically": on what?
-            if (lemma in _REACTIVE_VERBS or automatic) and not _is_capability(lower, first, anchor, verb, story):
+            if (base in _REACTIVE_VERBS or automatic) and not _is_capability(lower, first, anchor, verb, story):
                 trigger_expected = True
                 # "Users with more than 5 failed logins in 10 minutes shall be locked": the subject holds the condition
                 condition_in_subject = condition_in_subject or any(first <= q < anchor for q in toks.quantities)
                 condition_in_subject = condition_in_subject or not _STATE_WORDS.isdisjoint(lower[first:last])
         # --- compound
         if not compound_found:
-            conjunction = _compound_conjunction(lower, verb, last, first)
+            conjunction = compound_conjunction(lower, verb, last, first)
             if conjunction >= 0:
                 compound_found = True
                 findings.append(
@@ -256,10 +227,10 @@ def find_structure_findings(toks: Tokens, criteria: list[Tokens]) -> tuple[list[
                 'and keep the entered data".',
             )
         )
-    has_trigger = trigger_expected and (
-        condition_in_subject or _has_trigger(toks) or any(_has_trigger(criterion) for criterion in criteria)
+    triggered = trigger_expected and (
+        condition_in_subject or has_trigger(toks) or any(has_trigger(criterion) for criterion in criteria)
     )
-    if trigger_expected and not has_trigger:
+    if trigger_expected and not triggered:
         findings.append(
             _whole(
                 text,
@@ -279,18 +250,20 @@ def find_structure_findings(toks: Tokens, criteria: list[Tokens]) -> tuple[list[
             )
         )
     has_edge_case = any(not _EDGE_CASE_WORDS.isdisjoint(criterion.lower) for criterion in criteria)
-    facts = StructureFacts(has_actor, has_outcome, trigger_expected, has_trigger, bool(criteria), has_edge_case)
+    facts = StructureFacts(has_actor, has_outcome, trigger_expected, triggered, bool(criteria), has_edge_case)
     return findings, facts
 
 
-def _states_result(toks: Tokens, verb: int, last: int, lemma: str) -> bool:
+def _states_result(toks: Tokens, verb: int, last: int, base: str) -> bool:
     """ "handle errors by showing ...", "operate at -40 C": the vague verb is completed by a result or a number."""
     rest = toks.lower[verb + 1 : last]
     if not _RESULT_CUES.isdisjoint(rest) or any(verb < p < last for p in toks.quantities):
         return True
-    if lemma in _VAGUE_VERBS:
+    if base in _VAGUE_VERBS:
         return False
-    return any(w[:1].isalpha() and w not in CLOSED_CLASS and not _is_adverb(w) for w in rest)
+    if base in ("respond", "react"):
+        return any(w[:1].isalpha() for w in rest)  # "respond quickly" promises a response; "shall respond." does not
+    return any(w[:1].isalpha() and w not in CLOSED_CLASS and not is_adverb(w) for w in rest)
 
 
 def _is_modal_noun(lower: list[str], position: int, first: int, last: int) -> bool:
@@ -319,7 +292,7 @@ def _is_agentless_passive(lower: list[str], anchor: int, last: int) -> bool:
     if position >= last or lower[position] != "be":
         return False
     position += 1
-    while position < last and (_is_adverb(lower[position]) or lower[position] in _SKIP_AFTER_ANCHOR):
+    while position < last and (is_adverb(lower[position]) or lower[position] in _SKIP_AFTER_ANCHOR):
         position += 1
     return position < last and lower[position] in PARTICIPLES and "by" not in lower[position + 1 : last]
 
@@ -329,87 +302,3 @@ def _is_capability(lower: list[str], first: int, anchor: int, verb: int, story: 
     if story >= 0 or (anchor >= 0 and lower[anchor] in ("can", "may")):
         return True
     return any(word in _CAPABILITY_WORDS for word in lower[max(anchor, first) : verb])
-
-
-def _compound_conjunction(lower: list[str], verb: int, last: int, first: int) -> int:
-    """ "shall validate the input and store it": the "and" joining two verb phrases that each have an object."""
-    last_verb = verb
-    for position in range(verb + 1, last):
-        word = lower[position]
-        if word in (";", ":") or (word in SUBORDINATORS and _opens_clause(lower, position, last)):
-            return -1  # the rest is a condition or a description
-        if word not in ("and", "or"):
-            if _is_verb_at(lower, position, first):
-                last_verb = position
-            continue
-        if position == last_verb + 1:
-            continue  # "view and edit their profile": two verbs sharing one object
-        following = position + 1
-        while following < last and lower[following] in ("then", "also", ",", "additionally", "subsequently"):
-            following += 1
-        if following >= last:
-            return -1
-        candidate = lower[following]
-        if candidate in BINDING_MODALS:
-            return position
-        for ahead in range(following, min(following + 6, last)):
-            if lower[ahead] in BINDING_MODALS:
-                return position  # ", and the results shall appear ...": a second subject with its own "shall"
-            if not lower[ahead][:1].isalnum() or lower[ahead] in SUBORDINATORS:
-                break
-        if candidate in VERB_LEMMAS:
-            # A verb is known by what follows it: "and store it", "and notify the user", "and backed up daily".
-            # Words that are as often nouns ("and report data") need that evidence; the others do not.
-            after = lower[following + 1] if following + 1 < last else "."
-            if after in DETERMINERS or after in PRONOUNS or after in PREPOSITIONS or after in ("up", "out", "down"):
-                return position
-            if _lemma(candidate) not in _NOUN_LIKE_VERBS and after[:1].isalpha():
-                return position
-    return -1
-
-
-_TRIGGER_OPENERS = frozenset({"on", "as", "in", "at", "within"})
-
-
-_PREPOSITION_LIKE = words("before after until since once")
-
-
-def _opens_clause(lower: list[str], position: int, last: int) -> bool:
-    """ "before the order is committed" opens a clause; "before 06:00" and "before deployment" do not."""
-    if lower[position] not in _PREPOSITION_LIKE:
-        return True
-    for ahead in range(position + 1, min(position + 7, last)):
-        word = lower[ahead]
-        if word in AUXILIARIES or word in MODALS:
-            return True
-        if word in ("and", "or") or not word[:1].isalnum():
-            return False
-    return False
-
-
-def _has_trigger(toks: Tokens) -> bool:
-    lower = toks.lower
-    if not _TRIGGER_WORDS.isdisjoint(lower):
-        return True
-    if _TRIGGER_OPENERS.isdisjoint(lower):
-        return False
-    for position, word in enumerate(lower):
-        if word not in _TRIGGER_OPENERS:
-            continue
-        after = lower[position + 1] if position + 1 < len(lower) else ""
-        if word == "on" and (
-            after in _EVENT_NOUNS
-            or (after in DETERMINERS and position + 2 < len(lower) and lower[position + 2] in _EVENT_NOUNS)
-        ):
-            return True
-        if word == "within" and "of" in lower[position + 2 : position + 5] and is_number_token(after):
-            return True  # "within 30 seconds of a crash"
-        if word == "as" and lower[position + 1 : position + 3] == ["soon", "as"]:
-            return True
-        if word == "in" and lower[position + 1 : position + 3] in (["case", "of"], ["the", "event"]):
-            return True
-        if word == "at" and is_number_token(after):
-            return True  # "at 02:00 UTC"
-        if word == "in" and after == "response":
-            return True  # "in response to ..."
-    return False
