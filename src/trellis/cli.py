@@ -239,7 +239,6 @@ def _migrated_session() -> tuple[Settings, Database]:
     """A session on the configured database, migrated first in embedded mode."""
     from trellis.core.db import create_database
     from trellis.core.migrate import is_up_to_date, upgrade
-
     from trellis.core.observability import configure_logging
 
     settings = _settings()
