@@ -53,6 +53,16 @@ def runtime(client: TestClient) -> Runtime:
     return runtime
 
 
+def row_counts(runtime: Runtime) -> dict[str, int]:
+    """Rows per table: "nothing changed" checks compare two of these."""
+    from sqlalchemy import func, select
+
+    from trellis.core.db import Base
+
+    with runtime.database.session_factory() as session:
+        return {t.name: session.scalar(select(func.count()).select_from(t)) or 0 for t in Base.metadata.sorted_tables}
+
+
 def wait_for(
     predicate: Callable[[], Any], *, timeout: float = 15.0, interval: float = 0.02, what: str = "condition"
 ) -> Any:

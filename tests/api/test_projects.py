@@ -7,10 +7,8 @@ import uuid
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 
-from tests.conftest import SignedInUser, sign_up
-from trellis.core.db import Base
+from tests.conftest import SignedInUser, row_counts, sign_up
 from trellis.core.runtime import Runtime
 
 CLEAN = [
@@ -270,11 +268,6 @@ def test_round_cap_forces_completion_and_lets_the_gateway_finalize(client: TestC
     assert final.status_code == 200 and final.json()["to_state"] == "REQS_READY"
 
 
-def _row_counts(runtime: Runtime) -> dict[str, int]:
-    with runtime.database.session_factory() as session:
-        return {t.name: session.scalar(select(func.count()).select_from(t)) or 0 for t in Base.metadata.sorted_tables}
-
-
 def test_outsiders_get_404_on_every_project_route(client: TestClient, runtime: Runtime, owner: SignedInUser) -> None:
     project_id = new_project(client, owner)
     client.post(f"/api/v1/projects/{project_id}/requirements/bulk", json={"requirements": CLEAN}, headers=owner.headers)
@@ -286,7 +279,7 @@ def test_outsiders_get_404_on_every_project_route(client: TestClient, runtime: R
     schema = client.get("/openapi.json").json()
     routes = [(m.upper(), p) for p, ops in schema["paths"].items() if "{project_id}" in p for m in ops]
     assert len(routes) >= 12
-    before = _row_counts(runtime)
+    before = row_counts(runtime)
     for method, path in routes:
         url = path.replace("{project_id}", project_id).replace("{code}", "REQ-1")
         response = client.request(
@@ -298,5 +291,5 @@ def test_outsiders_get_404_on_every_project_route(client: TestClient, runtime: R
                 method, url, json={"action": "block", "requirements": CLEAN, "content": "- x"}, headers=viewer.headers
             )
             assert refused.status_code == 403, (method, path, refused.text)
-    assert _row_counts(runtime) == before
+    assert row_counts(runtime) == before
     assert uuid.UUID(project_id)

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
-from tests.conftest import SignedInUser, add_member, sign_up
-from trellis.core.db import Base, utcnow
+from tests.conftest import SignedInUser, add_member, row_counts, sign_up
+from trellis.core.db import utcnow
 from trellis.core.runtime import Runtime
 from trellis.workspaces.models import Invitation
 from trellis.workspaces.permissions import ROLE_PERMISSIONS, Permission, Role
@@ -173,14 +173,6 @@ def _fill(path: str, workspace_id: str) -> str:
     return re.sub(r"\{[a-z_]+\}", lambda _: str(uuid.uuid4()), path)
 
 
-def _row_counts(runtime: Runtime) -> dict[str, int]:
-    with runtime.database.session_factory() as session:
-        return {
-            table.name: session.scalar(select(func.count()).select_from(table)) or 0
-            for table in Base.metadata.sorted_tables
-        }
-
-
 def test_outsiders_get_404_on_every_workspace_route_and_change_nothing(
     client: TestClient,
     runtime: Runtime,
@@ -188,23 +180,23 @@ def test_outsiders_get_404_on_every_workspace_route_and_change_nothing(
 ) -> None:
     routes = _workspace_routes(client)
     assert len(routes) >= 9  # every route of this domain (and later domains) is covered automatically
-    before = _row_counts(runtime)
+    before = row_counts(runtime)
     for method, path in routes:
         response = client.request(method, _fill(path, team["workspace_id"]), json={}, headers=team["outsider"].headers)
         assert response.status_code == 404, (method, path, response.text)
         assert response.json()["detail"]["error"] == "workspace_not_found"
-    assert _row_counts(runtime) == before
+    assert row_counts(runtime) == before
 
 
 def test_viewers_get_403_on_every_write(client: TestClient, runtime: Runtime, team) -> None:  # type: ignore[no-untyped-def]
     writes = [(m, p) for m, p in _workspace_routes(client) if m != "GET" and not p.endswith("/leave")]
     assert writes
-    before = _row_counts(runtime)
+    before = row_counts(runtime)
     for method, path in writes:
         response = client.request(method, _fill(path, team["workspace_id"]), json={}, headers=team["viewer"].headers)
         assert response.status_code == 403, (method, path, response.text)
         assert response.json()["detail"]["error"] == "forbidden"
-    assert _row_counts(runtime) == before
+    assert row_counts(runtime) == before
 
 
 # One endpoint per row of seed 004's matrix that exists at this stage.

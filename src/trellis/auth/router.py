@@ -30,7 +30,7 @@ from trellis.auth.schemas import (
 )
 from trellis.core.db import Db, ReadDb
 from trellis.core.errors import NotFound
-from trellis.core.mail import DevOutbox, OutgoingMail
+from trellis.core.mail import DevOutbox
 from trellis.core.ratelimit import rate_limit
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -96,14 +96,7 @@ async def request_otp(body: OtpRequest, request: Request, db: Db) -> OtpRequeste
             s, settings=runtime.settings, email=body.email, purpose=body.purpose, client=_client(request)
         )
     )
-    await runtime.mailer.send(
-        OutgoingMail(
-            to=service.normalize_email(body.email),
-            subject=f"Your Trellis sign-in code: {code}",
-            body=f"Your Trellis sign-in code is {code}.\n\nIt expires in 5 minutes and works once. "
-            "If you did not ask for it, ignore this message.",
-        )
-    )
+    await runtime.mailer.send(service.sign_in_code_mail(body.email, code))
     return OtpRequested(success=True, message="OTP sent to email", expires_in=int(service.OTP_LIFETIME.total_seconds()))
 
 

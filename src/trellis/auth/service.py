@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from trellis.core import security
 from trellis.core.config import Settings
 from trellis.core.db import utcnow
 from trellis.core.errors import Conflict, InvalidInput, NotFound, RateLimited, Unauthorized
+from trellis.core.mail import OutgoingMail
 from trellis.workspaces import service as workspaces_service
 
 OTP_LIFETIME = timedelta(minutes=5)
@@ -233,6 +234,15 @@ def _enforce_otp_quota(db_session: Session, condition: object, *, since: datetim
     if len(recent) >= OTP_REQUEST_LIMIT:
         oldest_counted = recent[len(recent) - OTP_REQUEST_LIMIT]
         raise RateLimited((oldest_counted + OTP_REQUEST_WINDOW - now).total_seconds())
+
+
+def sign_in_code_mail(email: str, code: str) -> OutgoingMail:
+    return OutgoingMail(
+        to=normalize_email(email),
+        subject=f"Your Trellis sign-in code: {code}",
+        body=f"Your Trellis sign-in code is {code}.\n\nIt expires in 5 minutes and works once. "
+        "If you did not ask for it, ignore this message.",
+    )
 
 
 def verify_otp(db_session: Session, *, settings: Settings, email: str, code: str, client: ClientInfo) -> IssuedTokens:
@@ -536,7 +546,3 @@ def get_profiles(db_session: Session, *, user_ids: list[uuid.UUID]) -> dict[uuid
 
 def find_user_id(db_session: Session, *, email: str) -> uuid.UUID | None:
     return db_session.scalar(select(User.id).where(User.email == normalize_email(email)))
-
-
-def count_users(db_session: Session) -> int:
-    return int(db_session.scalar(select(func.count()).select_from(User)) or 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -274,7 +274,3 @@ def apply_answer(
     elif effect == "replace_text":
         updated["text"] = str(value)
     return {code: updated} if updated != data else {}
-
-
-def kept_keys(questions: Sequence[Mapping[str, Any]]) -> list[str]:
-    return [finding_key(q["requirement_code"], q["category"], str(q["finding"].get("text", ""))) for q in questions]

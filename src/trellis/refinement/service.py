@@ -17,6 +17,7 @@ from trellis.refinement.models import QaAnswer, QaQuestion, QaSession
 from trellis.refinement.questions import apply_answer, draft_questions, finding_key
 from trellis.requirements import service as requirements_service
 from trellis.requirements.analysis import ProjectAnalysis
+from trellis.requirements.models import Requirement
 
 if TYPE_CHECKING:
     from trellis.projects.service import ProjectAccess
@@ -89,7 +90,12 @@ def refine(
             status=project.status,
         )
     session = ensure_open_session(db_session, project_id=project.id)
-    applied = [_apply(db_session, target=target, session=session, answer=answer) for answer in answers]
+    # Loaded once: each answer edits these rows in place, so later answers see earlier ones.
+    requirements = {r.code: r for r in requirements_service.list_requirements(db_session, project_id=project.id)}
+    applied = [
+        _apply(db_session, target=target, session=session, answer=answer, requirements=requirements)
+        for answer in answers
+    ]
     analysis = requirements_service.analyze_project(db_session, project_id=project.id)
     current_round = _round_questions(db_session, session)
     for question in current_round:
@@ -108,7 +114,14 @@ def refine(
     return RefineOutcome(session, open_questions, analysis, applied)
 
 
-def _apply(db_session: Session, *, target: ProjectAccess, session: QaSession, answer: AnswerInput) -> dict[str, Any]:
+def _apply(
+    db_session: Session,
+    *,
+    target: ProjectAccess,
+    session: QaSession,
+    answer: AnswerInput,
+    requirements: dict[str, Requirement],
+) -> dict[str, Any]:
     question = db_session.get(QaQuestion, answer.question_id)
     if question is None or question.session_id != session.id:
         raise QuestionNotFound(f"Question {answer.question_id} is not part of this project's open session.")
@@ -126,7 +139,6 @@ def _apply(db_session: Session, *, target: ProjectAccess, session: QaSession, an
             f"Answer question {question.id} with option_id" + (" or a non-empty answer." if free_effect else "."),
             code="answer_required",
         )
-    requirements = {r.code: r for r in requirements_service.list_requirements(db_session, project_id=target.project.id)}
     changes = apply_answer(
         {code: r.data for code, r in requirements.items()},
         {"requirement_code": question.requirement_code, "finding": question.finding, "free_answer_effect": free_effect},

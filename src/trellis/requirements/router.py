@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import uuid
 
 from fastapi import APIRouter, Response
@@ -173,23 +172,17 @@ async def versions(project_id: uuid.UUID, code: str, principal: CurrentPrincipal
 
     def load(s: Session) -> list[VersionRead]:
         projects_service.load_project(s, principal=principal, project_id=project_id, permission=Permission.READ)
-        rows = service.list_versions(s, project_id=project_id, code=code)
-        result, previous = [], ""
-        for row in rows:
-            text = row.data.get("text", "")
-            diff = list(difflib.unified_diff(previous.splitlines(), text.splitlines(), lineterm="", n=0))
-            result.append(
-                VersionRead(
-                    version=row.version,
-                    data=row.data,
-                    source=row.source,
-                    source_ref=row.source_ref,
-                    created_by=row.created_by,
-                    created_at=row.created_at,
-                    diff=diff,
-                )
+        return [
+            VersionRead(
+                version=row.version,
+                data=row.data,
+                source=row.source,
+                source_ref=row.source_ref,
+                created_by=row.created_by,
+                created_at=row.created_at,
+                diff=diff,
             )
-            previous = text
-        return result
+            for row, diff in service.version_history(s, project_id=project_id, code=code)
+        ]
 
     return await db.run(load)

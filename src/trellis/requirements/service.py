@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import uuid
 from collections.abc import Sequence
@@ -196,6 +197,18 @@ def list_versions(db_session: Session, *, project_id: uuid.UUID, code: str) -> l
             .order_by(RequirementVersion.version)
         )
     )
+
+
+def version_history(
+    db_session: Session, *, project_id: uuid.UUID, code: str
+) -> list[tuple[RequirementVersion, list[str]]]:
+    """Every version, oldest first, with a unified diff of its text against the version before."""
+    history, previous = [], ""
+    for row in list_versions(db_session, project_id=project_id, code=code):
+        text = row.data.get("text", "")
+        history.append((row, list(difflib.unified_diff(previous.splitlines(), text.splitlines(), lineterm="", n=0))))
+        previous = text
+    return history
 
 
 def count_requirements(db_session: Session, *, project_id: uuid.UUID) -> int:

@@ -13,7 +13,6 @@ from trellis.auth.dependencies import CurrentPrincipal
 from trellis.auth.service import Principal, UserProfile
 from trellis.core.db import Db, ReadDb
 from trellis.core.events import register_topic_authorizer
-from trellis.core.mail import OutgoingMail
 from trellis.core.runtime import current_runtime
 from trellis.workspaces import service
 from trellis.workspaces.dependencies import workspace_access
@@ -127,12 +126,12 @@ async def invite(body: InvitationCreate, access: MemberManager, request: Request
     created = await db.run(create)
     runtime = request.app.state.runtime
     await runtime.mailer.send(
-        OutgoingMail(
-            to=created.email,
-            subject=f"You are invited to {created.workspace_name} on Trellis",
-            body=f"You have been invited to join {created.workspace_name} as {created.role.value}.\n\n"
-            f"Sign in to {runtime.settings.base_url} with this address and accept the invitation "
-            f"(POST /api/v1/invitations/{created.token}/accept). It expires in 7 days.",
+        service.invitation_mail(
+            email=created.email,
+            workspace_name=created.workspace_name or "",
+            role=created.role,
+            token=created.token,
+            base_url=runtime.settings.base_url,
         )
     )
     return created

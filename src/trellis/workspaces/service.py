@@ -14,6 +14,7 @@ from trellis.audit import service as audit_service
 from trellis.core import security
 from trellis.core.db import utcnow
 from trellis.core.errors import Conflict, NotFound, PermissionDenied, TrellisError
+from trellis.core.mail import OutgoingMail
 from trellis.workspaces.models import Invitation, Workspace, WorkspaceMember
 from trellis.workspaces.permissions import READ_ONLY_PERMISSIONS, Permission, Role, can_assign, role_allows
 
@@ -319,6 +320,16 @@ def invite(db_session: Session, *, access: WorkspaceAccess, email: str, role: Ro
         metadata={"email": email, "role": role.value},
     )
     return invitation, token
+
+
+def invitation_mail(*, email: str, workspace_name: str, role: Role, token: str, base_url: str) -> OutgoingMail:
+    return OutgoingMail(
+        to=email,
+        subject=f"You are invited to {workspace_name} on Trellis",
+        body=f"You have been invited to join {workspace_name} as {role.value}.\n\n"
+        f"Sign in to {base_url} with this address and accept the invitation "
+        f"(POST /api/v1/invitations/{token}/accept). It expires in 7 days.",
+    )
 
 
 def list_workspace_invitations(db_session: Session, *, access: WorkspaceAccess) -> list[Invitation]:
