@@ -248,6 +248,15 @@ def _check_guards(db_session: Session, *, project: Project, transition: Transiti
                     analysis.findings
                 )
                 details["completion"] = "forced_by_round_cap" if forced_by_cap else "forced_by_user"
+        elif guard is Guard.REPOSITORY_CONNECTED:
+            from trellis.repos import service as repos_service
+
+            if not repos_service.has_connected_repository(db_session, project_id=project.id):
+                raise GuardFailed(
+                    "No repository is connected to this project (or its clone failed). Connect one first "
+                    "(POST /api/v1/code/connect).",
+                    guard=guard.value,
+                )
         else:
             raise GuardFailed(_UNAVAILABLE[guard], guard=guard.value)
     return details
@@ -255,8 +264,6 @@ def _check_guards(db_session: Session, *, project: Project, transition: Transiti
 
 # Guards whose data arrives with later features: refused with a message saying what is missing.
 _UNAVAILABLE = {
-    Guard.REPOSITORY_CONNECTED: "No repository is connected to this project. Connect one first "
-    "(POST /api/v1/code/connect); repository connection is not available in this version of Trellis yet.",
     Guard.VALIDATION_SCORE: "No code validation result above 70% exists for this project yet.",
     Guard.PLAN_COMPLETE: "No complete plan exists for this project yet.",
     Guard.PROMPTS_GENERATED: "No prompts have been generated for this project yet.",
