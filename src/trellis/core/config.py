@@ -150,8 +150,63 @@ class Settings(BaseSettings):
     worker_metrics_port: int = Field(
         0, ge=0, le=65535, description="`trellis worker`: port for its own `/metrics`. 0 turns it off."
     )
+    max_repo_size_mb: int = Field(
+        100,
+        ge=1,
+        le=100_000,
+        description="Seed 001 `MAX_REPO_SIZE_MB`: largest repository (packed Git data) that may be connected; "
+        "bigger ones are refused with 413 before or while downloading, never in full.",
+    )
+    git_clone_timeout: int = Field(
+        300, ge=5, le=86_400, description="Seed 001 `GIT_CLONE_TIMEOUT`: seconds one clone or fetch may take."
+    )
+    repo_precheck_timeout_seconds: int = Field(
+        60, ge=5, le=3600, description="Seconds the size pre-check of `POST /code/connect` may take before a 502."
+    )
+    sandbox_base_path: Path | None = Field(
+        None,
+        description="Seed 001 `SANDBOX_BASE_PATH`: where clones live, one sandbox per repository. "
+        "Unset: `<data_dir>/repos`.",
+    )
+    repo_local_roots: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated directories under which `file://` and local-path repositories may be "
+        "connected. Empty (default): local repositories are refused.",
+    )
+    repo_max_files: int = Field(
+        100_000, ge=1, description="Most files a cloned working tree may have; more fails the clone."
+    )
+    repo_max_worktree_mb: int = Field(
+        1024, ge=1, description="Largest checked-out working tree (MB, uncompressed); bigger fails the clone."
+    )
+    repo_allow_http: bool = Field(
+        False, description="Allow plain `http://` Git URLs (in-house servers, tests). HTTPS only when off."
+    )
+    github_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["github.com"],
+        description="Comma-separated hosts (`host[:port]`) served by GitHub or GitHub Enterprise.",
+    )
+    github_api_url: str = Field(
+        "https://api.github.com", description="GitHub REST API base, for the repository size pre-check."
+    )
+    gitlab_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["gitlab.com"], description="Comma-separated hosts served by GitLab."
+    )
+    gitlab_api_url: str = Field("https://gitlab.com/api/v4", description="GitLab REST API base (v4).")
+    bitbucket_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["bitbucket.org"], description="Comma-separated hosts served by Bitbucket Cloud."
+    )
+    bitbucket_api_url: str = Field("https://api.bitbucket.org/2.0", description="Bitbucket Cloud REST API base.")
 
-    @field_validator("cors_origins", "job_modules", mode="before")
+    @field_validator(
+        "cors_origins",
+        "job_modules",
+        "repo_local_roots",
+        "github_hosts",
+        "gitlab_hosts",
+        "bitbucket_hosts",
+        mode="before",
+    )
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -246,6 +301,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'trellis.db').resolve()}"
+
+    @property
+    def resolved_sandbox_base_path(self) -> Path:
+        """Where repository sandboxes live (SANDBOX_BASE_PATH), absolute."""
+        return (self.sandbox_base_path or self.data_dir / "repos").resolve()
 
     @property
     def dev_outbox_enabled(self) -> bool:
