@@ -187,6 +187,8 @@ class LLMError(TrellisError):
 
     status_code = 502
     code = "llm_provider_error"
+    # Set by `run_agent` when it fails part-way: the calls made so far (usage, cost) for the record.
+    partial_run: Any = None
 
     def __init__(
         self,
