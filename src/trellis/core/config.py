@@ -198,6 +198,69 @@ class Settings(BaseSettings):
     )
     bitbucket_api_url: str = Field("https://api.bitbucket.org/2.0", description="Bitbucket Cloud REST API base.")
 
+    llm_provider: Literal["openai", "anthropic", "ollama"] | None = Field(
+        None,
+        description="Instance-wide LLM provider for agents that name none: `openai` (any OpenAI-compatible "
+        "server: OpenAI, vLLM, llama.cpp, Ollama's `/v1`), `anthropic`, or `ollama` (native API). "
+        "Unset: agents must name a provider and credential. See docs/llm.md.",
+    )
+    llm_base_url: str | None = Field(
+        None,
+        description="Base URL for TRELLIS_LLM_PROVIDER (e.g. `http://localhost:11434/v1`, "
+        "`http://vllm:8000/v1`). Unset: the provider's public API.",
+    )
+    llm_model: str | None = Field(None, description="Model used by agents that name none (e.g. `gpt-4o-mini`).")
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key for TRELLIS_LLM_PROVIDER. Workspace credentials chosen per agent take precedence."
+    )
+    llm_timeout_seconds: float = Field(
+        120.0, gt=0, le=3600, description="Seconds one LLM request attempt may take (streams: between two chunks)."
+    )
+    llm_max_attempts: int = Field(
+        3, ge=1, le=10, description="Attempts per LLM request on rate limits, 5xx and timeouts (the first counts)."
+    )
+    llm_backoff_seconds: float = Field(
+        1.0, ge=0, description="First LLM retry wait without `Retry-After`; doubles per attempt, half of it random."
+    )
+    llm_backoff_max_seconds: float = Field(30.0, ge=0, description="Upper bound on one LLM retry wait.")
+    llm_retry_after_max_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="Longest `Retry-After` an LLM call waits out in place; longer ones fail as transient at once "
+        "(the workflow node's retry policy takes over).",
+    )
+    llm_prices: Annotated[dict[str, dict[str, float]], NoDecode] = Field(
+        default_factory=dict,
+        description='JSON `{"model": {"input_per_mtok": 2.5, "output_per_mtok": 10}}`: USD per million tokens, '
+        "added to and overriding the built-in table in docs/llm.md. A model in neither has no cost (null).",
+    )
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _check_llm_base_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.strip().startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.strip().rstrip("/")
+
+    @field_validator("llm_prices", mode="before")
+    @classmethod
+    def _parse_llm_prices(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
+
+    @field_validator("llm_prices")
+    @classmethod
+    def _check_llm_prices(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for model, price in value.items():
+            if set(price) != {"input_per_mtok", "output_per_mtok"}:
+                raise ValueError(f"model {model!r} needs exactly input_per_mtok and output_per_mtok")
+            if min(price.values()) < 0:
+                raise ValueError(f"model {model!r} has a negative price")
+        return value
+
     @field_validator(
         "cors_origins",
         "job_modules",
