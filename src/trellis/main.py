@@ -28,6 +28,7 @@ from trellis.credentials.router import router as credentials_router
 from trellis.health.router import metrics_router
 from trellis.health.router import router as health_router
 from trellis.jobs.router import router as jobs_router
+from trellis.mcp.router import router as mcp_router
 from trellis.projects.router import router as projects_router
 from trellis.realtime.router import router as realtime_router
 from trellis.refinement.router import router as refinement_router
@@ -52,6 +53,7 @@ def api_router() -> APIRouter:
     api.include_router(requirements_router)
     api.include_router(refinement_router)
     api.include_router(jobs_router)
+    api.include_router(mcp_router)
     api.include_router(realtime_router)
     return api
 

@@ -150,6 +150,19 @@ class Settings(BaseSettings):
     worker_metrics_port: int = Field(
         0, ge=0, le=65535, description="`trellis worker`: port for its own `/metrics`. 0 turns it off."
     )
+    mcp_allow_stdio: bool = Field(
+        True,
+        description="Allow stdio MCP servers (they run a command on this host; workspace owners/admins register them).",
+    )
+    mcp_connect_timeout_seconds: float = Field(
+        30.0, gt=0, le=600, description="Time an MCP server gets to start and complete the MCP handshake."
+    )
+    mcp_tool_timeout_seconds: float = Field(
+        60.0, gt=0, le=3600, description="Default time an MCP tool call may take (nodes may set their own)."
+    )
+    mcp_idle_timeout_seconds: float = Field(
+        300.0, gt=0, description="An MCP session unused this long is closed (its stdio process stopped)."
+    )
     max_repo_size_mb: int = Field(
         100,
         ge=1,

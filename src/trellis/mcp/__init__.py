@@ -1,0 +1,1 @@
+"""MCP (Model Context Protocol) servers a workspace registers, and the client runtime that calls their tools."""
