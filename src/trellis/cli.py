@@ -12,6 +12,7 @@ from trellis import __version__
 from trellis.core.config import Mode, Settings, SettingsError, load_settings
 from trellis.core.db import Database
 from trellis.projects.cli import project_app
+from trellis.validation.cli import validate_command
 
 app = typer.Typer(
     name="trellis",
@@ -30,6 +31,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(project_app, name="project")
 requirements_app = typer.Typer(help="Requirements, offline.", no_args_is_help=True)
 app.add_typer(requirements_app, name="requirements")
+app.command("validate")(validate_command)
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:

@@ -1,0 +1,126 @@
+"""Why a file was scored for a requirement: the fields, symbols (with line spans) and comments that matched. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from trellis.validation import text
+
+if TYPE_CHECKING:
+    from trellis.validation.indexing import SourceFile
+    from trellis.validation.tracing import QueryTerm
+
+_FIELD_REASONS = {
+    "name": "the file name says",
+    "path": "its folder names say",
+    "symbols": "symbols in it are named after",
+    "doc": "its comments, docstrings or strings mention",
+    "body": "identifiers in its code use",
+}
+MAX_SYMBOLS = 3
+MAX_TERMS = 8
+PASSAGE_CHARS = 240
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str  # field, symbol, passage
+    why: str
+    terms: tuple[str, ...]  # the requirement's own words that matched
+    field: str | None = None
+    symbol: str | None = None
+    symbol_kind: str | None = None
+    start_line: int | None = None
+    end_line: int | None = None
+    passage: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "why": self.why, "terms": list(self.terms)}
+        if self.field:
+            data["field"] = self.field
+        if self.symbol:
+            data["symbol"] = self.symbol
+            data["symbol_kind"] = self.symbol_kind
+        if self.start_line is not None:
+            data["lines"] = [self.start_line, self.end_line]
+        if self.passage:
+            data["passage"] = self.passage
+        return data
+
+
+def _matched(terms: Sequence[str] | set[str], query: Mapping[str, QueryTerm], idf: Mapping[str, float]) -> list[str]:
+    """Surface words of the query terms in `terms`, most telling first."""
+    hits = [query[t] for t in set(terms) if t in query]
+    hits.sort(key=lambda q: (-q.weight * idf.get(q.term, 0.0), q.surface))
+    return list(dict.fromkeys(q.surface for q in hits))[:MAX_TERMS]
+
+
+def _weight(terms: set[str], query: Mapping[str, QueryTerm], idf: Mapping[str, float]) -> float:
+    return sum(query[t].weight * idf.get(t, 0.0) for t in terms if t in query)
+
+
+def explain(
+    source: SourceFile, query: Sequence[QueryTerm], idf: Mapping[str, float], *, detailed: bool
+) -> tuple[Evidence, ...]:
+    """Field-level evidence always; the best symbols and comment passages too when `detailed`."""
+    by_term = {item.term: item for item in query}
+    evidence: list[Evidence] = []
+    for field in ("name", "symbols", "doc", "path", "body"):
+        counts = source.fields.get(field)
+        if not counts:
+            continue
+        matched = _matched([t for t in by_term if t in counts], by_term, idf)
+        if matched:
+            why = f"{_FIELD_REASONS[field]} " + ", ".join(f"'{word}'" for word in matched)
+            evidence.append(Evidence("field", why, tuple(matched), field=field))
+    if not detailed:
+        return tuple(evidence)
+    ranked_symbols = []
+    for symbol in source.symbols:
+        name_terms = set(text.word_terms(symbol.name)) | set(text.identifier_bigrams(symbol.name))
+        doc_terms = set(text.terms(symbol.doc)) if symbol.doc else set()
+        weight = 2 * _weight(name_terms, by_term, idf) + _weight(doc_terms - name_terms, by_term, idf)
+        if weight > 0:
+            ranked_symbols.append((weight, symbol, name_terms, doc_terms))
+    ranked_symbols.sort(key=lambda item: (-item[0], item[1].start_line))
+    for _, symbol, name_terms, doc_terms in ranked_symbols[:MAX_SYMBOLS]:
+        in_name = _matched(name_terms, by_term, idf)
+        in_doc = _matched(doc_terms - name_terms, by_term, idf)
+        reasons = []
+        if in_name:
+            reasons.append("its name matches " + ", ".join(f"'{w}'" for w in in_name))
+        if in_doc:
+            reasons.append("its documentation mentions " + ", ".join(f"'{w}'" for w in in_doc))
+        evidence.append(
+            Evidence(
+                "symbol",
+                f"{symbol.kind} {symbol.qualified_name}: " + "; ".join(reasons),
+                tuple(dict.fromkeys(in_name + in_doc)),
+                symbol=symbol.qualified_name,
+                symbol_kind=symbol.kind,
+                start_line=symbol.start_line,
+                end_line=symbol.end_line,
+            )
+        )
+    best_passage = None
+    for passage in source.passages:
+        passage_terms = set(text.terms(passage.text))
+        weight = _weight(passage_terms, by_term, idf)
+        if weight > 0 and (best_passage is None or weight > best_passage[0]):
+            best_passage = (weight, passage, passage_terms)
+    if best_passage:
+        _, passage, passage_terms = best_passage
+        matched = _matched(passage_terms, by_term, idf)
+        evidence.append(
+            Evidence(
+                "passage",
+                f"a {passage.kind} mentions " + ", ".join(f"'{w}'" for w in matched),
+                tuple(matched),
+                start_line=passage.start_line,
+                end_line=passage.end_line,
+                passage=passage.text[:PASSAGE_CHARS],
+            )
+        )
+    return tuple(evidence)

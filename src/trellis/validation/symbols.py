@@ -1,0 +1,253 @@
+"""Symbols, comments and docstrings of one source file, with tree-sitter. Pure: bytes in, plain data out.
+
+Only definitions and comments are captured, by tree-sitter queries that run in C; identifiers in bodies are
+collected by the indexer with a regular expression, which is much faster than walking every node from Python.
+Languages without a grammar here get comments by regular expression and no symbols.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import tree_sitter
+
+# (query, kind) pairs: each query captures the whole definition as @symbol and its name as @name.
+_PYTHON = (
+    ("(class_definition name: (identifier) @name) @symbol", "class"),
+    ("(function_definition name: (identifier) @name) @symbol", "function"),
+)
+_JAVA = (
+    ("(class_declaration name: (identifier) @name) @symbol", "class"),
+    ("(interface_declaration name: (identifier) @name) @symbol", "interface"),
+    ("(enum_declaration name: (identifier) @name) @symbol", "enum"),
+    ("(record_declaration name: (identifier) @name) @symbol", "class"),
+    ("(method_declaration name: (identifier) @name) @symbol", "method"),
+    ("(constructor_declaration name: (identifier) @name) @symbol", "constructor"),
+)
+_JAVASCRIPT = (
+    ("(class_declaration name: (identifier) @name) @symbol", "class"),
+    ("(function_declaration name: (identifier) @name) @symbol", "function"),
+    ("(generator_function_declaration name: (identifier) @name) @symbol", "function"),
+    ("(method_definition name: (property_identifier) @name) @symbol", "method"),
+    (
+        "(variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @symbol",
+        "function",
+    ),
+)
+_TYPESCRIPT = (
+    ("(class_declaration name: (type_identifier) @name) @symbol", "class"),
+    ("(abstract_class_declaration name: (type_identifier) @name) @symbol", "class"),
+    ("(interface_declaration name: (type_identifier) @name) @symbol", "interface"),
+    ("(type_alias_declaration name: (type_identifier) @name) @symbol", "type"),
+    ("(enum_declaration name: (identifier) @name) @symbol", "enum"),
+    ("(function_declaration name: (identifier) @name) @symbol", "function"),
+    ("(method_definition name: (property_identifier) @name) @symbol", "method"),
+    (
+        "(variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @symbol",
+        "function",
+    ),
+)
+_GO = (
+    ("(function_declaration name: (identifier) @name) @symbol", "function"),
+    ("(method_declaration name: (field_identifier) @name) @symbol", "method"),
+    ("(type_spec name: (type_identifier) @name) @symbol", "type"),
+)
+_C = (
+    ("(function_definition declarator: (function_declarator declarator: (identifier) @name)) @symbol", "function"),
+    (
+        "(function_definition declarator: (pointer_declarator declarator: "
+        "(function_declarator declarator: (identifier) @name))) @symbol",
+        "function",
+    ),
+    ("(struct_specifier name: (type_identifier) @name body: (field_declaration_list)) @symbol", "struct"),
+    ("(enum_specifier name: (type_identifier) @name body: (enumerator_list)) @symbol", "enum"),
+    ("(type_definition declarator: (type_identifier) @name) @symbol", "type"),
+)
+_CPP = (
+    *_C,
+    ("(class_specifier name: (type_identifier) @name body: (field_declaration_list)) @symbol", "class"),
+    ("(function_definition declarator: (function_declarator declarator: (field_identifier) @name)) @symbol", "method"),
+    (
+        "(function_definition declarator: (function_declarator declarator: "
+        "(qualified_identifier name: (identifier) @name))) @symbol",
+        "method",
+    ),
+    ("(namespace_definition name: (namespace_identifier) @name) @symbol", "namespace"),
+)
+_COMMENTS = {
+    "python": ("(comment) @comment", "(expression_statement (string) @doc)"),
+    "java": ("(line_comment) @comment", "(block_comment) @comment"),
+}
+_DEFINITIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "python": _PYTHON,
+    "java": _JAVA,
+    "javascript": _JAVASCRIPT,
+    "typescript": _TYPESCRIPT,
+    "tsx": _TYPESCRIPT,
+    "go": _GO,
+    "c": _C,
+    "cpp": _CPP,
+}
+TREE_SITTER_LANGUAGES = frozenset(_DEFINITIONS)
+
+# Comments for languages parsed without a grammar: //, /* */, #, <!-- -->, <%-- --%>.
+_REGEX_COMMENT = re.compile(
+    r"/\*.*?\*/|<!--.*?-->|<%--.*?--%>|(?<![:\"'])//[^\n]*|(?m:^\s*#(?![!{\[])[^\n]*)", re.DOTALL
+)
+
+
+@dataclass(frozen=True)
+class Symbol:
+    name: str
+    qualified_name: str  # "Cart.add_item"
+    kind: str  # class, interface, function, method, ...
+    start_line: int  # 1-based, inclusive
+    end_line: int
+    doc: str  # docstring or the comment right above it; "" when none
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A comment or docstring: prose written by people, the best evidence there is."""
+
+    start_line: int
+    end_line: int
+    text: str
+    kind: str = "comment"  # or "docstring"
+
+
+@dataclass(frozen=True)
+class Outline:
+    symbols: tuple[Symbol, ...]
+    passages: tuple[Passage, ...]
+
+
+_GRAMMAR_MODULES = {
+    "python": "tree_sitter_python",
+    "java": "tree_sitter_java",
+    "javascript": "tree_sitter_javascript",
+    "go": "tree_sitter_go",
+    "c": "tree_sitter_c",
+    "cpp": "tree_sitter_cpp",
+}
+
+
+def _language(name: str) -> Any:
+    """The grammar, from its own wheel (compiled in: nothing is downloaded)."""
+    if name in ("typescript", "tsx"):
+        typescript = importlib.import_module("tree_sitter_typescript")
+        return typescript.language_tsx() if name == "tsx" else typescript.language_typescript()
+    return importlib.import_module(_GRAMMAR_MODULES[name]).language()
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    parser: tree_sitter.Parser
+    definitions: tuple[tuple[tree_sitter.Query, str], ...]
+    comments: tuple[tree_sitter.Query, ...]
+
+
+@cache
+def _compiled(name: str) -> _Compiled:
+    language = tree_sitter.Language(_language(name))
+    definitions = tuple((tree_sitter.Query(language, source), kind) for source, kind in _DEFINITIONS[name])
+    comment_sources = _COMMENTS.get(name, ("(comment) @comment",))
+    comments = tuple(tree_sitter.Query(language, source) for source in comment_sources)
+    return _Compiled(tree_sitter.Parser(language), definitions, comments)
+
+
+def _text(node: tree_sitter.Node) -> str:
+    return (node.text or b"").decode("utf-8", "replace")
+
+
+def _clean_comment(text: str) -> str:
+    """Comment markers and docstring quotes off; whitespace collapsed."""
+    text = re.sub(r"^(\s*(/\*+|\*+/?|//+|#+|<!--|-->|<%--|--%>|\"\"\"|'''|\"|'))+", " ", text, flags=re.MULTILINE)
+    text = re.sub(r"(\*+/|-->|--%>|\"\"\"|''')\s*$", " ", text)
+    return " ".join(text.split())
+
+
+def outline(source: bytes, language: str) -> Outline:
+    """Symbols and passages of a file. Languages without a grammar here get passages only."""
+    if language not in TREE_SITTER_LANGUAGES:
+        return Outline((), _regex_passages(source))
+    compiled = _compiled(language)
+    tree = compiled.parser.parse(source)
+    root = tree.root_node
+    passages: list[Passage] = []
+    for query in compiled.comments:
+        for capture, nodes in tree_sitter.QueryCursor(query).captures(root).items():
+            kind = "docstring" if capture == "doc" else "comment"
+            for node in nodes:
+                text = _clean_comment(_text(node))
+                if text:
+                    passages.append(Passage(node.start_point[0] + 1, node.end_point[0] + 1, text, kind))
+    passages.sort(key=lambda p: (p.start_line, p.end_line))
+    found: list[_Found] = []
+    for query, kind in compiled.definitions:
+        for _, captures in tree_sitter.QueryCursor(query).matches(root):
+            node, name_node = captures["symbol"][0], captures["name"][0]
+            found.append(
+                _Found(
+                    node.start_byte,
+                    node.end_byte,
+                    node.start_point[0] + 1,
+                    node.end_point[0] + 1,
+                    _text(name_node),
+                    kind,
+                )
+            )
+    return Outline(_nest(found, passages), tuple(passages))
+
+
+@dataclass(frozen=True)
+class _Found:
+    start_byte: int
+    end_byte: int
+    start_line: int
+    end_line: int
+    name: str
+    kind: str
+
+
+_CONTAINERS = ("class", "interface", "struct", "type", "enum")
+
+
+def _nest(found: list[_Found], passages: list[Passage]) -> tuple[Symbol, ...]:
+    """Qualified names from byte containment; a symbol's doc is its docstring, else the comment just above it."""
+    ordered = sorted(set(found), key=lambda f: (f.start_byte, -f.end_byte, f.name))
+    comment_ending = {p.end_line: p for p in passages if p.kind == "comment"}
+    docstring_starting = {p.start_line: p for p in passages if p.kind == "docstring"}
+    symbols: list[Symbol] = []
+    stack: list[tuple[_Found, str]] = []
+    for item in ordered:
+        while stack and stack[-1][0].end_byte < item.end_byte:  # the open symbol ends first: not a parent
+            stack.pop()
+        parent = stack[-1] if stack else None
+        kind = item.kind
+        if kind == "function" and parent and parent[0].kind in _CONTAINERS:
+            kind = "method"
+        qualified = f"{parent[1]}.{item.name}" if parent else item.name
+        docstring = docstring_starting.get(item.start_line + 1)
+        above = comment_ending.get(item.start_line - 1)
+        doc = docstring.text if docstring and docstring.start_line <= item.end_line else (above.text if above else "")
+        symbols.append(Symbol(item.name, qualified, kind, item.start_line, item.end_line, doc))
+        stack.append((item, qualified))
+    return tuple(symbols)
+
+
+def _regex_passages(source: bytes) -> tuple[Passage, ...]:
+    text = source.decode("utf-8", "replace")
+    passages = []
+    line, position = 1, 0
+    for match in _REGEX_COMMENT.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        cleaned = _clean_comment(match.group(0))
+        if cleaned:
+            passages.append(Passage(line, line + match.group(0).count("\n"), cleaned))
+    return tuple(passages)

@@ -1,0 +1,190 @@
+"""Words out of code and prose: identifier splitting, stop words, abbreviations, stemming, synonyms. Pure.
+
+Requirements and code speak different dialects ("The clerk removes an order" vs `deleteOrder`), so both sides go
+through the same pipeline: split identifiers on camelCase, snake_case and digits, lower-case, expand common code
+abbreviations (`pwd` -> password), drop stop words and language keywords, then stem (Snowball). Synonyms are added
+only on the requirement side, with a lower weight, so they can find code but never outweigh the words actually used.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+import snowballstemmer
+
+_WORD = re.compile(r"[^\W\d_]+[^\W_]*|\d+", re.UNICODE)  # letters, then letters or digits (no underscores)
+# Split "parseHTTPResponse2x" -> parse, HTTP, Response, 2, x; works on one underscore-free word.
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\W\d_A-Za-z]+", re.UNICODE)
+
+
+def _words(block: str) -> frozenset[str]:
+    return frozenset(block.split())
+
+
+ENGLISH_STOP_WORDS = _words(
+    """
+    a about above after again against all also am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each either else etc every few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just let me more most my
+    myself no nor not now of off on once only or other ought our ours ourselves out over own per same shall she
+    should so some such than that the their theirs them themselves then there these they this those through thus to
+    too under until up upon us very via was we were what when where whether which while who whom whose why will with
+    within without would yet you your yours yourself yourselves e g ie eg i.e must may might able allow allows
+    allowed provide provides need needs want wants using use used
+    """
+)
+# Keywords and boilerplate of the indexed languages: frequent everywhere, say nothing about a requirement.
+CODE_STOP_WORDS = _words(
+    """
+    abstract async await bool boolean break byte case catch char class const continue def default defer del elif
+    enum export extends extern final finally float fn for func function go goto implements import in instanceof int
+    interface lambda long namespace nil none null override package pass private protected public raise return self
+    short signed sizeof static str struct super switch synchronized template this throw throws try typedef typeof
+    union unsigned var void volatile while yield true false undefined args kwargs argv argc std java javax util lang
+    org com www http https html nbsp the get set
+    """
+)
+# Frequent in other languages' requirement documents; dropping them keeps term weights meaningful when the
+# requirements are not written in English (seed 000 itself mixes in Spanish).
+FOREIGN_STOP_WORDS = _words(
+    """
+    il lo la le gli un una uno di da del della dei delle dello al alla ai alle nel nella nei nelle sul sulla con per
+    tra fra che chi cui non si se ma ed o e è sono essere viene vengono deve devono può possono questo questa quello
+    quella come anche più dopo prima quando el los las unos unas de en que con por para del al es son ser debe deben
+    puede pueden este esta ese esa como más cuando le les des du et est sont pour dans avec une sur pas der die das
+    und ist sind ein eine mit für auf von zu den dem nicht oder
+    """
+)
+STOP_WORDS = ENGLISH_STOP_WORDS | CODE_STOP_WORDS | FOREIGN_STOP_WORDS
+
+# Code abbreviations -> the word a requirement would use. Applied on both sides, before stemming.
+ABBREVIATIONS: dict[str, str] = {
+    "acct": "account", "addr": "address", "admin": "administrator", "alloc": "allocate", "app": "application",
+    "arg": "argument", "attr": "attribute", "auth": "authenticate", "authn": "authenticate", "authz": "authorize",
+    "avg": "average", "btn": "button", "buf": "buffer", "calc": "calculate", "cb": "callback", "cfg": "configuration",
+    "cert": "certificate", "chk": "check", "cli": "client", "cmd": "command", "cnt": "count", "conf": "configuration",
+    "config": "configuration", "conn": "connection", "ctrl": "controller", "ctx": "context", "cur": "current",
+    "db": "database", "dept": "department", "desc": "description", "dest": "destination", "dir": "directory",
+    "doc": "document", "dt": "date", "env": "environment", "err": "error", "evt": "event", "exp": "expire",
+    "img": "image", "impl": "implementation", "info": "information", "init": "initialize", "inv": "invoice",
+    "len": "length", "lib": "library", "loc": "location", "mgr": "manager", "msg": "message", "mgmt": "management",
+    "notif": "notification", "num": "number", "obj": "object", "org": "organization", "param": "parameter",
+    "passwd": "password", "pwd": "password", "pkg": "package", "pos": "position",
+    "pref": "preference", "prefs": "preference", "prev": "previous", "proc": "process", "prod": "product",
+    "qty": "quantity", "recv": "receive", "ref": "reference", "repo": "repository", "req": "request",
+    "resp": "response", "sched": "schedule", "sec": "security", "seq": "sequence",
+    "sess": "session", "src": "source", "srv": "server", "stat": "statistic", "stats": "statistic", "str": "string",
+    "svc": "service", "sync": "synchronize", "tmp": "temporary", "temp": "temporary", "tx": "transaction",
+    "txn": "transaction", "usr": "user", "util": "utility", "val": "value", "msgs": "message", "pw": "password",
+    "qry": "query", "rpt": "report", "sel": "select", "upd": "update", "ins": "insert", "usrs": "user",
+}  # fmt: skip
+
+# Words a requirement may use for what code names differently. Each group is one meaning; stemmed at load.
+SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("create", "add", "insert", "register", "make"),
+    ("delete", "remove", "erase", "drop", "cancel", "destroy"),
+    ("update", "modify", "edit", "change", "alter", "amend"),
+    ("show", "display", "view", "list", "render", "present", "see"),
+    ("search", "find", "lookup", "query", "filter", "retrieve", "locate"),
+    ("login", "logon", "signin", "authenticate", "authentication", "credential"),
+    ("logout", "logoff", "signout"),
+    ("user", "account", "member", "profile"),
+    ("email", "mail", "message", "notify", "notification", "alert"),
+    ("save", "store", "persist", "write"),
+    ("load", "read", "fetch", "open", "import"),
+    ("export", "download", "dump"),
+    ("send", "submit", "dispatch", "post"),
+    ("check", "validate", "verify", "ensure", "confirm"),
+    ("error", "failure", "exception", "fault"),
+    ("permission", "role", "privilege", "access", "authorize", "authorization"),
+    ("price", "cost", "amount", "fee", "charge"),
+    ("pay", "payment", "billing", "invoice", "checkout"),
+    ("order", "purchase", "booking", "reservation", "reserve", "book"),
+    ("schedule", "appointment", "calendar", "timetable"),
+    ("report", "summary", "statistic"),
+    ("setting", "configuration", "preference", "option"),
+    ("password", "passphrase", "secret"),
+    ("count", "total", "number", "tally"),
+    ("start", "begin", "launch", "initialize"),
+    ("stop", "end", "terminate", "finish", "close"),
+    ("image", "picture", "photo"),
+    ("file", "document", "attachment", "upload"),
+)
+
+_ENGLISH = snowballstemmer.stemmer("english")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so "Modificá" and "modifica" meet."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    return str(_ENGLISH.stemWord(word))
+
+
+def split_identifier(identifier: str) -> list[str]:
+    """ "parseHTTPResponse" -> ["parse", "http", "response"]; "max_retry_count" -> ["max", "retry", "count"]."""
+    parts: list[str] = []
+    for chunk in identifier.split("_"):
+        if chunk:
+            parts.extend(piece.lower() for piece in _CAMEL.findall(chunk))
+    return parts
+
+
+@lru_cache(maxsize=400_000)
+def word_terms(word: str) -> tuple[str, ...]:
+    """The index terms of one raw word (an identifier or a prose word): split, expanded, filtered, stemmed."""
+    terms = []
+    for part in split_identifier(word):
+        part = fold(ABBREVIATIONS.get(part, part))
+        if len(part) < 2 or part.isdigit() or part in STOP_WORDS:
+            continue
+        terms.append(stem(part))
+    return tuple(terms)
+
+
+def raw_words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def terms(text: str) -> list[str]:
+    """All terms of a text, in order (duplicates kept: counts matter)."""
+    out: list[str] = []
+    for word in _WORD.findall(text):
+        out.extend(word_terms(word))
+    return out
+
+
+def bigrams(sequence: Iterable[str]) -> Iterator[str]:
+    """Adjacent term pairs as one term ("patient record" and `PatientRecord` both give "patient record")."""
+    previous: str | None = None
+    for term in sequence:
+        if previous is not None and previous != term:
+            yield f"{previous} {term}"
+        previous = term
+
+
+def identifier_bigrams(identifier: str) -> list[str]:
+    return list(bigrams(word_terms(identifier)))
+
+
+def _stemmed_groups() -> dict[str, frozenset[str]]:
+    by_term: dict[str, set[str]] = {}
+    for group in SYNONYM_GROUPS:
+        stems = {stem(fold(ABBREVIATIONS.get(word, word))) for word in group}
+        for term in stems:
+            by_term.setdefault(term, set()).update(stems - {term})
+    return {term: frozenset(others) for term, others in by_term.items()}
+
+
+SYNONYMS: dict[str, frozenset[str]] = _stemmed_groups()
+
+
+def synonyms(term: str) -> frozenset[str]:
+    return SYNONYMS.get(term, frozenset())

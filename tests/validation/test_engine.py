@@ -1,0 +1,209 @@
+"""The pure validation engine: words, symbols, indexing, tracing, scoring."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from trellis.requirements.analysis import RequirementInput
+from trellis.validation import text
+from trellis.validation.engine import requirements_hash, validate_repository
+from trellis.validation.indexing import index_repository, is_test_path
+from trellis.validation.scoring import DIMENSIONS
+from trellis.validation.symbols import outline
+
+
+def test_identifiers_split_on_camel_snake_and_acronyms() -> None:
+    assert text.split_identifier("parseHTTPResponse") == ["parse", "http", "response"]
+    assert text.split_identifier("max_retry_count") == ["max", "retry", "count"]
+    assert text.split_identifier("XMLHttpRequest2") == ["xml", "http", "request", "2"]
+    # abbreviations expand and words stem, so code and prose meet
+    assert text.word_terms("getUserPwd") == (text.stem("user"), text.stem("password"))
+    assert text.terms("Users reset passwords") == [text.stem("users"), text.stem("reset"), text.stem("passwords")]
+    assert text.stem("delete") in text.synonyms(text.stem("remove"))
+
+
+@pytest.mark.parametrize(
+    ("language", "source", "expected"),
+    [
+        (
+            "python",
+            b'class Cart:\n    """A cart."""\n    def add_item(self):\n        pass\n',
+            [("Cart", "class"), ("Cart.add_item", "method")],
+        ),
+        (
+            "java",
+            b"/** Orders. */\nclass OrderService {\n  void placeOrder() {}\n}\n",
+            [("OrderService", "class"), ("OrderService.placeOrder", "method")],
+        ),
+        (
+            "javascript",
+            b"class A { m() {} }\nconst f = () => 1;\n",
+            [("A", "class"), ("A.m", "method"), ("f", "function")],
+        ),
+        (
+            "typescript",
+            b"interface Shape {}\nexport function area(s: Shape): number { return 0; }\n",
+            [("Shape", "interface"), ("area", "function")],
+        ),
+        ("go", b"package x\ntype Cart struct{}\nfunc (c *Cart) Add() {}\n", [("Cart", "type"), ("Add", "method")]),
+        (
+            "c",
+            b"struct point { int x; };\nint *make_point(void) { return 0; }\n",
+            [("point", "struct"), ("make_point", "function")],
+        ),
+        (
+            "cpp",
+            b"namespace shop { class Cart { void add(); }; }\nvoid shop::Cart::add() {}\n",
+            [("shop", "namespace"), ("shop.Cart", "class")],
+        ),
+    ],
+)
+def test_symbols_for_each_grammar(language: str, source: bytes, expected: list[tuple[str, str]]) -> None:
+    found = [(symbol.qualified_name, symbol.kind) for symbol in outline(source, language).symbols]
+    for item in expected:
+        assert item in found
+
+
+def test_docstrings_and_comments_become_passages_and_symbol_docs() -> None:
+    shape = outline(b'def refund(order):\n    """Give the money back."""\n    # partial refunds too\n', "python")
+    assert [(p.text, p.kind, p.start_line) for p in shape.passages] == [
+        ("Give the money back.", "docstring", 2),
+        ("partial refunds too", "comment", 3),
+    ]
+    assert shape.symbols[0].doc == "Give the money back."
+    assert shape.symbols[0].start_line == 1 and shape.symbols[0].end_line == 3
+
+
+def test_test_files_are_recognised() -> None:
+    for path in (
+        "tests/test_x.py",
+        "pkg/x_test.go",
+        "src/test/java/FooTest.java",
+        "web/a.spec.ts",
+        "src/__tests__/b.js",
+    ):
+        assert is_test_path(path), path
+    for path in ("src/testimony.py", "app/contest.py", "src/Tester.java"):
+        assert not is_test_path(path), path
+
+
+def test_index_skips_binaries_vendored_huge_and_links_leaving_the_root(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "src").mkdir(parents=True)
+    (repo / "src" / "app.py").write_text("def main():\n    pass\n")
+    (repo / "src" / "blob.py").write_bytes(b"\0\1\2binary")
+    (repo / "src" / "big.py").write_text("x = 1\n" * 300_000)
+    (repo / "node_modules" / "lib").mkdir(parents=True)
+    (repo / "node_modules" / "lib" / "index.js").write_text("function vendored() {}\n")
+    (repo / "README.md").write_text("# not code\n")
+    outside = tmp_path / "secret.py"
+    outside.write_text("API_KEY = 'outside the repository'\n")
+    os.symlink(outside, repo / "src" / "escape.py")
+    os.symlink(tmp_path, repo / "loop")  # a directory link: never followed
+    os.symlink(repo / "src" / "app.py", repo / "src" / "alias.py")  # inside the root: read
+    index = index_repository(repo, max_file_bytes=1_000_000)
+    assert sorted(f.path for f in index.files) == ["src/alias.py", "src/app.py"]
+    assert index.skipped["binary"] == 1
+    assert index.skipped["too_large"] == 1
+    assert index.skipped["outside_root"] == 1
+    assert index.skipped["linked_directory"] == 1
+    assert index.skipped["vendored"] == 1
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+    return root
+
+
+SHOP = {
+    "shop/cart.py": (
+        "class ShoppingCart:\n"
+        '    """Items a customer intends to buy."""\n'
+        "    def add_item(self, product, quantity):\n"
+        "        self.items.append((product, quantity))\n"
+        "    def remove_item(self, product):\n"
+        "        self.items = [i for i in self.items if i[0] != product]\n"
+    ),
+    "shop/invoice.py": (
+        "# Invoices are rendered as PDF for the accounting team.\ndef render_invoice_pdf(order):\n    return b'%PDF'\n"
+    ),
+    "shop/logging_setup.py": (
+        "def configure_logging(level):\n"
+        "    import logging\n"
+        "    logging.basicConfig(level=level)\n"
+    ),
+    "tests/test_cart.py": (
+        "from shop.cart import ShoppingCart\n\ndef test_add_item_to_cart():\n    ShoppingCart().add_item('tea', 2)\n"
+    ),
+}
+SHOP_REQUIREMENTS = [
+    RequirementInput("SHOP-1", "Customers add products to their shopping cart and can remove them again."),
+    RequirementInput("SHOP-2", "An invoice is produced as a PDF document for accounting."),
+    RequirementInput("SHOP-3", "Customers pay with a gift voucher at checkout."),
+]
+
+
+def test_tracing_links_ranks_and_explains(tmp_path: Path) -> None:
+    report = validate_repository(_write(tmp_path, SHOP), SHOP_REQUIREMENTS).as_dict()
+    cart, invoice, voucher = report["requirements"]
+
+    assert (cart["links"][0]["path"], cart["links"][0]["linked"]) == ("shop/cart.py", True)
+    scores = [link["score"] for link in cart["links"]]
+    assert scores == sorted(scores, reverse=True)
+    symbol_evidence = [e for e in cart["links"][0]["evidence"] if e["kind"] == "symbol"]
+    assert symbol_evidence[0]["symbol"] == "ShoppingCart"
+    assert symbol_evidence[0]["lines"] == [1, 6]
+    assert {"shopping", "cart"} <= set(symbol_evidence[0]["terms"])
+    # the test file is linked as a test of SHOP-1, never as its implementation
+    assert [link["path"] for link in cart["tests"] if link["linked"]] == ["tests/test_cart.py"]
+    assert all(link["role"] == "implementation" for link in cart["links"])
+    assert cart["status"] == "implemented"
+
+    assert [link["path"] for link in invoice["links"] if link["linked"]] == ["shop/invoice.py"]
+    passage = next(e for e in invoice["links"][0]["evidence"] if e["kind"] == "passage")
+    assert passage["lines"] == [1, 1] and "PDF" in passage["passage"]
+
+    assert voucher["status"] == "missing"
+    assert not any(link["linked"] for link in voucher["links"])
+    assert [item["path"] for item in report["unrequested"]] == ["shop/logging_setup.py"]
+    assert report["gaps"]["missing"] == ["SHOP-3"]
+    kinds = {(r["kind"], r["requirement"]) for r in report["recommendations"]}
+    assert ("implement", "SHOP-3") in kinds
+    assert ("add_tests", "SHOP-2") in kinds
+    assert ("review_unrequested", None) in kinds
+
+
+def test_scores_follow_the_documented_formulas(tmp_path: Path) -> None:
+    report = validate_repository(_write(tmp_path, SHOP), SHOP_REQUIREMENTS).as_dict()
+    scores = report["scores"]
+    dimensions = scores["dimensions"]
+    # two of three requirements have a linked file
+    assert dimensions["structural_alignment"]["score"] == pytest.approx(2 / 3, abs=1e-4)
+    statuses = [r["status"] for r in report["requirements"]]
+    expected_functional = sum({"implemented": 1.0, "partial": 0.5, "missing": 0.0}[s] for s in statuses) / 3
+    assert dimensions["functional_coverage"]["score"] == pytest.approx(expected_functional, abs=1e-4)
+    weighted = sum(DIMENSIONS[name][0] * value["score"] for name, value in dimensions.items())
+    assert scores["compliance_score"] == pytest.approx(weighted, abs=1e-4)
+    assert {name: value["weight"] for name, value in dimensions.items()} == {
+        "structural_alignment": 0.30,
+        "pattern_compliance": 0.25,
+        "functional_coverage": 0.35,
+        "quality_indicators": 0.10,
+    }
+    assert scores["passed"] is (scores["compliance_score"] > 0.70)
+
+
+def test_results_are_deterministic_and_hash_ignores_order(tmp_path: Path) -> None:
+    root = _write(tmp_path, SHOP)
+    assert (
+        validate_repository(root, SHOP_REQUIREMENTS).as_dict() == validate_repository(root, SHOP_REQUIREMENTS).as_dict()
+    )
+    assert requirements_hash(SHOP_REQUIREMENTS) == requirements_hash(list(reversed(SHOP_REQUIREMENTS)))
+    changed = [*SHOP_REQUIREMENTS[:2], RequirementInput("SHOP-3", "Customers pay by card.")]
+    assert requirements_hash(changed) != requirements_hash(SHOP_REQUIREMENTS)
