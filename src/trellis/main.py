@@ -25,6 +25,7 @@ from trellis.core.observability import configure_logging, flush_traces
 from trellis.core.ratelimit import RateLimitMiddleware
 from trellis.core.runtime import Runtime, build_runtime
 from trellis.credentials.router import router as credentials_router
+from trellis.executions.router import router as executions_router
 from trellis.health.router import metrics_router
 from trellis.health.router import router as health_router
 from trellis.jobs.router import router as jobs_router
@@ -33,6 +34,7 @@ from trellis.projects.router import router as projects_router
 from trellis.realtime.router import router as realtime_router
 from trellis.refinement.router import router as refinement_router
 from trellis.requirements.router import router as requirements_router
+from trellis.workflows.router import router as workflows_router
 from trellis.workspaces.router import router as workspaces_router
 
 log = structlog.get_logger("trellis")
@@ -54,6 +56,8 @@ def api_router() -> APIRouter:
     api.include_router(refinement_router)
     api.include_router(jobs_router)
     api.include_router(mcp_router)
+    api.include_router(workflows_router)
+    api.include_router(executions_router)
     api.include_router(realtime_router)
     return api
 

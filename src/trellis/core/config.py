@@ -138,6 +138,18 @@ class Settings(BaseSettings):
     job_sweep_interval_seconds: float = Field(
         5.0, gt=0, description="How often lapsed leases are swept and undelivered jobs re-sent."
     )
+    workflow_max_steps: int = Field(
+        10_000, ge=10, le=1_000_000, description="Most graph steps one execution may take (loops count each pass)."
+    )
+    workflow_scheduler_interval_seconds: float = Field(
+        5.0, gt=0, description="How often cron schedules are checked for due slots (in every job-processing process)."
+    )
+    execution_retention_days: float = Field(
+        30.0, ge=0, description="Finished executions older than this are deleted with their checkpoints; 0 keeps all."
+    )
+    execution_retention_interval_seconds: float = Field(
+        3600.0, gt=0, description="How often the retention job looks for executions to prune."
+    )
     job_redispatch_seconds: float = Field(
         60.0,
         gt=0,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,8 @@ class Runtime:
     tracer_provider: Any = None
     rate_limiter: RateLimiter = field(default_factory=InProcessRateLimiter)
     mailer: Mailer | None = None
+    # Resources domains open lazily on this runtime (a checkpointer's pool), closed with it.
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def mode(self) -> Mode:
@@ -52,6 +55,9 @@ class Runtime:
 
     def close(self) -> None:
         self.jobs.close()
+        for close_resource in reversed(self.closers):
+            close_resource()
+        self.closers.clear()
         self.events.close()
         self.rate_limiter.close()
         self.database.dispose()

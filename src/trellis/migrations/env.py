@@ -15,6 +15,13 @@ import_all_models()
 target_metadata = Base.metadata
 config = context.config
 
+# LangGraph's savers create and migrate their own checkpoint tables (trellis.engine.checkpoints).
+_FOREIGN_TABLES = frozenset({"checkpoints", "writes", "checkpoint_blobs", "checkpoint_writes", "checkpoint_migrations"})
+
+
+def _include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    return not (type_ == "table" and reflected and compare_to is None and name in _FOREIGN_TABLES)
+
 
 def run_migrations() -> None:
     connection = config.attributes.get("connection")
@@ -37,6 +44,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         # SQLite cannot ALTER most things in place; batch mode recreates the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

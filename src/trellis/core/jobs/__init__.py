@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from trellis.core.db import utcnow
 from trellis.core.jobs import store
 from trellis.core.jobs.models import Job, JobStatus
+from trellis.core.jobs.periodic import PeriodicRunner, periodic_task
 from trellis.core.jobs.registry import (
     JobContext,
     PermanentJobError,
@@ -50,6 +51,7 @@ __all__ = [
     "job_handler",
     "job_topic",
     "load_job_handlers",
+    "periodic_task",
     "registered_names",
 ]
 
@@ -66,6 +68,7 @@ class JobQueue:
         self.transport = transport
         self.runner = JobRunner(runtime, redispatch=self._dispatch_quietly)
         self.sweeper = Sweeper(runtime, transport, resend_undelivered=isinstance(transport, CeleryJobTransport))
+        self.periodic = PeriodicRunner(runtime)
         self._processing = False
 
     def start_processing(self) -> None:
@@ -74,12 +77,14 @@ class JobQueue:
             return
         self.runner.start()
         self.sweeper.start()
+        self.periodic.start()
         if isinstance(self.transport, LocalJobPool):
             self.transport.start(self.runner)
         self._processing = True
 
     def close(self) -> None:
         if self._processing:
+            self.periodic.close()
             self.sweeper.close()
             self.runner.stop()
         self.transport.close()

@@ -1,0 +1,1 @@
+"""The workflow engine: node types, templating, compilation to LangGraph, durable checkpoints."""

@@ -1,0 +1,27 @@
+"""Merge: joins branches; 'wait_all' waits for every input, 'any' continues with each arrival."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from trellis.engine.nodes.base import NodeConfig, NodeContext, NodeType
+
+
+class MergeConfig(NodeConfig):
+    mode: Literal["wait_all", "any"] = Field(default="wait_all")
+
+
+def run(context: NodeContext, config: MergeConfig) -> Any:
+    return context.input  # the engine hands a merge node {predecessor id: output}
+
+
+NODE = NodeType(
+    type="merge",
+    category="logic",
+    description="Joins branches into {node id: output}.",
+    config_model=MergeConfig,
+    run=run,
+    min_inputs=2,
+)
