@@ -13,6 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.staticfiles import StaticFiles
 
 from trellis import __version__
+from trellis.agents.router import router as agents_router
 from trellis.audit.router import router as audit_router
 from trellis.auth.router import dev_router
 from trellis.auth.router import router as auth_router
@@ -55,6 +56,7 @@ def api_router() -> APIRouter:
     api.include_router(requirements_router)
     api.include_router(refinement_router)
     api.include_router(jobs_router)
+    api.include_router(agents_router)
     api.include_router(mcp_router)
     api.include_router(workflows_router)
     api.include_router(executions_router)

@@ -133,7 +133,11 @@ async def _run_tool(tools: ToolSet | None, call: ToolCall, known: set[str]) -> t
         result = await tools.call(call.name, call.arguments)
     except ToolError as exc:
         return f"Error: {mask_text(str(exc))}", True
-    except Exception as exc:  # a broken tool must not kill the run; the model is told and the log keeps it
+    except Exception as exc:
+        # A transient infrastructure failure (an MCP server that is down) fails the run so the
+        # engine's retry policy applies; anything else is a broken tool the model is told about.
+        if getattr(exc, "transient", False):
+            raise
         log.warning("agent.tool_failed", tool=call.name, error_type=type(exc).__name__)
         return f"Error: tool {call.name!r} failed ({type(exc).__name__}: {mask_text(str(exc))[:500]})", True
     if len(result) > MAX_TOOL_RESULT_CHARS:

@@ -1,0 +1,1 @@
+"""Agents (W2): workspace-scoped LLM agent configurations and their test runs."""
