@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+import anyio
 import uvicorn
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -26,6 +27,11 @@ def build_server() -> MCPServer:
     @server.tool(description="Add two integers.")
     def add(a: int, b: int) -> int:
         return a + b
+
+    @server.tool(description="Wait, then answer (for timeouts).")
+    async def sleep(seconds: float) -> str:
+        await anyio.sleep(seconds)
+        return "slept"
 
     @server.tool(description="Always fails with the given message.")
     def fail(message: str) -> str:

@@ -207,7 +207,8 @@ class McpConnectionManager:
     async def _reap_idle_forever(self) -> None:
         while True:
             settings = current_mcp_settings()
-            await asyncio.sleep(max(0.05, min(settings.idle_timeout_seconds / 2, 30.0)))
+            # A short tick (a dict scan) so a changed idle timeout applies within a second.
+            await asyncio.sleep(max(0.05, min(settings.idle_timeout_seconds / 2, 1.0)))
             cutoff = time.monotonic() - settings.idle_timeout_seconds
             for server_id, connection in list(self._connections.items()):
                 if connection.in_flight == 0 and (connection.last_used < cutoff or connection.task.done()):
