@@ -34,6 +34,7 @@ from trellis.mcp.router import router as mcp_router
 from trellis.projects.router import router as projects_router
 from trellis.realtime.router import router as realtime_router
 from trellis.refinement.router import router as refinement_router
+from trellis.repos.router import router as repos_router
 from trellis.requirements.router import router as requirements_router
 from trellis.workflows.router import router as workflows_router
 from trellis.workspaces.router import router as workspaces_router
@@ -55,6 +56,7 @@ def api_router() -> APIRouter:
     api.include_router(projects_router)
     api.include_router(requirements_router)
     api.include_router(refinement_router)
+    api.include_router(repos_router)
     api.include_router(jobs_router)
     api.include_router(agents_router)
     api.include_router(mcp_router)
