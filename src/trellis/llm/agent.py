@@ -82,7 +82,7 @@ class AgentRun(BaseModel):
         self.calls.append(record)
         self.usage = self.usage + record.usage
         costs = [call.cost_usd for call in self.calls]
-        self.cost_usd = None if any(cost is None for cost in costs) else round(sum(c for c in costs if c), 6)
+        self.cost_usd = None if any(cost is None for cost in costs) else round(sum(c for c in costs if c), 12)
 
 
 EventCallback = Callable[[AgentEvent], Awaitable[None] | None]

@@ -98,9 +98,9 @@ def price_for(model: str, table: Mapping[str, ModelPrice]) -> ModelPrice | None:
 
 
 def cost_usd(model: str, usage: Usage, table: Mapping[str, ModelPrice]) -> float | None:
-    """USD for one call, rounded to a millionth of a dollar; None when the model has no price."""
+    """USD for one call (float noise rounded away at 1e-12); None when the model has no price."""
     price = price_for(model, table)
     if price is None:
         return None
     cost = (usage.input_tokens * price.input_per_mtok + usage.output_tokens * price.output_per_mtok) / 1_000_000
-    return round(cost, 6)
+    return round(cost, 12)
