@@ -86,7 +86,7 @@ def check_git_url(raw: str, *, allow_http: bool = False) -> str:
         raise UrlProblem(f"{INVALID_URL}: expected {wanted}, a file:/// URL or an absolute path.")
     try:
         parts = urlsplit(url)
-        port = parts.port
+        _ = parts.port  # raises on a malformed port
     except ValueError:
         raise UrlProblem(f"{INVALID_URL}: the host or port is malformed.") from None
     if "@" in parts.netloc:
@@ -97,11 +97,10 @@ def check_git_url(raw: str, *, allow_http: bool = False) -> str:
         raise UrlProblem(f"{INVALID_URL}: the host name is not valid.")
     if parts.query or parts.fragment or "?" in url or "#" in url:
         raise UrlProblem(f"{INVALID_URL}: query strings and fragments are not allowed.")
-    if not _PATH.match(parts.path) or ".." in parts.path.split("/"):
+    if not _PATH.match(parts.path):
         raise UrlProblem(f"{INVALID_URL}: the repository path is missing or has characters git URLs do not use.")
     if ".." in unquote(parts.path).split("/"):
         raise UrlProblem(f"{INVALID_URL}: the repository path must not contain '..'.")
-    del port
     return url
 
 
