@@ -233,6 +233,8 @@ def test_bad_input_is_422_naming_the_field_and_changes_nothing(
         ({"name": "a", "type": "sse"}, ["body", "url"]),
         ({"name": "a", "type": "streamable_http", "url": "ftp://example.com/mcp"}, ["body", "url"]),
         ({"name": "a", "type": "streamable_http", "url": "not a url"}, ["body", "url"]),
+        ({"name": "a", "type": "streamable_http", "url": "http://[::1/mcp"}, ["body", "url"]),
+        ({"name": "a", "type": "streamable_http", "url": "http://example.com:99999/mcp"}, ["body", "url"]),
         ({"name": "a", "type": "sse", "url": "https://user:pw@example.com/sse"}, ["body", "url"]),
         ({"name": "a", "type": "sse", "url": "https://example.com/sse", "command": "ls"}, ["body", "command"]),
         ({"name": "a", "type": "stdio", "command": "x", "url": "https://example.com"}, ["body", "url"]),

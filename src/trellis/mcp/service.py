@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -19,18 +18,17 @@ from trellis.audit import service as audit_service
 from trellis.auth.service import Principal
 from trellis.core.crypto import KeyProvider, open_secret, seal_secret
 from trellis.core.db import new_id, utcnow
-from trellis.core.errors import Conflict, InvalidInput, PermissionDenied
+from trellis.core.errors import Conflict, PermissionDenied
 from trellis.core.key_providers import current_key_provider
 from trellis.mcp.client import McpServerSnapshot
 from trellis.mcp.config import McpServerConfig
 from trellis.mcp.errors import McpServerNotFound, McpStdioDisabled
 from trellis.mcp.models import McpServer, McpServerStatus, McpTransport
 from trellis.mcp.schemas import MASKED, McpServerCreate, McpServerList, McpServerRead, McpServerUpdate
+from trellis.mcp.validation import check_shape, merge_secret_map
 from trellis.workspaces import service as workspaces_service
 from trellis.workspaces.permissions import Permission, Role
 from trellis.workspaces.service import WorkspaceAccess
-
-_CONNECTION_FIELDS = ("type", "command", "args", "url", "env", "headers")
 
 
 class McpServerNameTaken(Conflict):
@@ -39,13 +37,6 @@ class McpServerNameTaken(Conflict):
 
 class StdioNeedsAdmin(PermissionDenied):
     code = "mcp_stdio_requires_admin"
-
-
-def _invalid(field: str, message: str) -> InvalidInput:
-    return InvalidInput(
-        f"The request is invalid: body.{field}: {message}.",
-        errors=[{"loc": ["body", field], "msg": message, "type": "value_error"}],
-    )
 
 
 def _context(server_id: uuid.UUID, part: str) -> str:
@@ -98,31 +89,6 @@ def _check_stdio_allowed(access: WorkspaceAccess, *, allow_stdio: bool) -> None:
         )
 
 
-def _check_url(url: str | None) -> None:
-    if not url:
-        raise _invalid("url", "required for sse and streamable_http servers")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(ch.isspace() for ch in url):
-        raise _invalid("url", "must be an http:// or https:// URL with a host")
-    if parts.username is not None or parts.password is not None:
-        raise _invalid("url", "must not contain credentials; send them as a header (e.g. Authorization)")
-
-
-def _check_shape(values: dict[str, Any]) -> None:
-    transport = McpTransport(values["type"])
-    if transport is McpTransport.STDIO:
-        if not values.get("command"):
-            raise _invalid("command", "required for stdio servers")
-        for field in ("url", "headers"):
-            if values.get(field):
-                raise _invalid(field, "not used by stdio servers")
-    else:
-        _check_url(values.get("url"))
-        for field in ("command", "args", "env"):
-            if values.get(field):
-                raise _invalid(field, f"only used by stdio servers, not {transport.value}")
-
-
 def _load(
     db_session: Session, principal: Principal, server_id: uuid.UUID, permission: Permission
 ) -> tuple[McpServer, WorkspaceAccess]:
@@ -167,7 +133,7 @@ def create_server(
     if data.type is McpTransport.STDIO:
         _check_stdio_allowed(access, allow_stdio=allow_stdio)
     values = data.model_dump()
-    _check_shape(values)
+    check_shape(values)
     if db_session.scalar(
         select(McpServer.id).where(McpServer.workspace_id == workspace_id, McpServer.name == data.name)
     ):
@@ -234,20 +200,6 @@ def get_server(db_session: Session, *, principal: Principal, server_id: uuid.UUI
     return to_read(_load(db_session, principal, server_id, Permission.READ)[0])
 
 
-def _merge_secret_map(field: str, stored: dict[str, str], given: dict[str, str]) -> dict[str, str]:
-    merged: dict[str, str] = {}
-    for name, value in given.items():
-        if value == MASKED:
-            if name not in stored:
-                raise _invalid(
-                    f"{field}.{name}", f"'{MASKED}' keeps a stored value, but none is stored under this name"
-                )
-            merged[name] = stored[name]
-        else:
-            merged[name] = value
-    return merged
-
-
 def update_server(
     db_session: Session,
     *,
@@ -285,9 +237,9 @@ def update_server(
             current[field] = given[field]
     for field, stored in (("env", stored_env), ("headers", stored_headers)):
         if field in given:
-            current[field] = _merge_secret_map(field, stored, given[field] or {})
+            current[field] = merge_secret_map(field, stored, given[field] or {})
     current["type"] = new_type
-    _check_shape(current)
+    check_shape(current)
 
     before = (server.type, server.command, list(server.args or []), server.url, stored_env, stored_headers)
     after = (
