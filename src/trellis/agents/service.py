@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,10 +30,10 @@ from trellis.core.config import Settings
 from trellis.core.errors import InvalidInput, NotFound
 from trellis.credentials import service as credentials_service
 from trellis.credentials.models import CredentialKind
-from trellis.llm.agent import AgentRun, run_agent
+from trellis.llm.agent import AgentRun, EventCallback, run_agent
 from trellis.llm.resolution import resolve_model, resolve_provider
 from trellis.llm.toolsets import CombinedToolSet
-from trellis.llm.types import LLMProvider, ToolSet
+from trellis.llm.types import ChatMessage, LLMProvider, ToolSet
 from trellis.workspaces import service as workspaces_service
 from trellis.workspaces.permissions import Permission
 from trellis.workspaces.service import WorkspaceAccess
@@ -217,8 +218,8 @@ def delete_agent(db_session: Session, *, target: AgentAccess) -> None:
 
 
 @dataclass(frozen=True)
-class AgentTestPlan:
-    """Everything a test run needs, resolved inside the database transaction; the run itself is outside."""
+class AgentPlan:
+    """Everything a run needs, resolved inside the database transaction; the run itself happens outside it."""
 
     agent_id: uuid.UUID
     workspace_id: uuid.UUID
@@ -231,8 +232,25 @@ class AgentTestPlan:
     mcp_servers: list[tuple[Any, list[str] | None]]
 
 
-def plan_test(db_session: Session, *, target: AgentAccess, settings: Settings, use_tools: bool) -> AgentTestPlan:
-    agent = target.agent
+def agent_in_workspace(db_session: Session, *, workspace_id: uuid.UUID, agent_id: uuid.UUID) -> Agent:
+    """For the engine (which has already authorized the run): the agent, if it is in that workspace."""
+    agent = db_session.get(Agent, agent_id)
+    if agent is None or agent.workspace_id != workspace_id:
+        raise AgentNotFound(f"Agent {agent_id} does not exist in this workspace.", agent_id=str(agent_id))
+    return agent
+
+
+def plan_test(db_session: Session, *, target: AgentAccess, settings: Settings, use_tools: bool) -> AgentPlan:
+    return plan_run(db_session, agent=target.agent, settings=settings, use_tools=use_tools)
+
+
+def plan_run(
+    db_session: Session, *, agent: Agent, settings: Settings | None = None, use_tools: bool = True
+) -> AgentPlan:
+    """Resolve provider, model and MCP servers inside the transaction; `run_plan` then runs outside it.
+
+    Raises LLMNotConfigured (422, how-to message), InvalidInput, CredentialNotFound, McpServerNotFound.
+    """
     provider = resolve_provider(
         db_session,
         workspace_id=agent.workspace_id,
@@ -252,7 +270,7 @@ def plan_test(db_session: Session, *, target: AgentAccess, settings: Settings, u
                 db_session, workspace_id=agent.workspace_id, server_id=ref.server_id
             )
             servers.append((config, ref.tools))
-    return AgentTestPlan(
+    return AgentPlan(
         agent_id=agent.id,
         workspace_id=agent.workspace_id,
         provider=provider,
@@ -265,7 +283,7 @@ def plan_test(db_session: Session, *, target: AgentAccess, settings: Settings, u
     )
 
 
-async def _toolset(plan: AgentTestPlan) -> ToolSet | None:
+async def _toolset(plan: AgentPlan) -> ToolSet | None:
     if not plan.mcp_servers:
         return None
     from trellis.mcp.toolset import McpToolSet
@@ -276,7 +294,7 @@ async def _toolset(plan: AgentTestPlan) -> ToolSet | None:
     return CombinedToolSet(toolsets)
 
 
-def summarize_run(plan: AgentTestPlan, run: AgentRun, duration_ms: int) -> AgentTestResult:
+def summarize_run(plan: AgentPlan, run: AgentRun, duration_ms: int) -> AgentTestResult:
     last = run.calls[-1]
     return AgentTestResult(
         agent_id=plan.agent_id,
@@ -317,19 +335,34 @@ def summarize_run(plan: AgentTestPlan, run: AgentRun, duration_ms: int) -> Agent
     )
 
 
-async def run_test(plan: AgentTestPlan, *, user_input: str) -> AgentTestResult:
-    """Run the agent once on `user_input` (no database access here)."""
-    started = time.perf_counter()
-    run = await run_agent(
+async def run_plan(
+    plan: AgentPlan,
+    *,
+    user_input: str | None,
+    messages: Sequence[ChatMessage] = (),
+    stream: bool = False,
+    on_event: EventCallback | None = None,
+) -> AgentRun:
+    """Run a planned agent (no database access here): its MCP tools connected, bounded tool depth."""
+    return await run_agent(
         plan.provider,
         model=plan.model,
         system_prompt=plan.system_prompt,
         user_input=user_input,
+        messages=messages,
         tools=await _toolset(plan),
         temperature=plan.temperature,
         max_tokens=plan.max_tokens,
         max_tool_depth=plan.max_tool_depth,
+        stream=stream,
+        on_event=on_event,
     )
+
+
+async def run_test(plan: AgentPlan, *, user_input: str) -> AgentTestResult:
+    """Run the agent once on `user_input` and summarize it for the API."""
+    started = time.perf_counter()
+    run = await run_plan(plan, user_input=user_input)
     return summarize_run(plan, run, round((time.perf_counter() - started) * 1000))
 
 
