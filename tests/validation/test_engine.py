@@ -134,9 +134,7 @@ SHOP = {
         "# Invoices are rendered as PDF for the accounting team.\ndef render_invoice_pdf(order):\n    return b'%PDF'\n"
     ),
     "shop/logging_setup.py": (
-        "def configure_logging(level):\n"
-        "    import logging\n"
-        "    logging.basicConfig(level=level)\n"
+        "def configure_logging(level):\n    import logging\n    logging.basicConfig(level=level)\n"
     ),
     "tests/test_cart.py": (
         "from shop.cart import ShoppingCart\n\ndef test_add_item_to_cart():\n    ShoppingCart().add_item('tea', 2)\n"

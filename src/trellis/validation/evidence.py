@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from trellis.validation import text
@@ -26,7 +27,7 @@ PASSAGE_CHARS = 240
 
 @dataclass(frozen=True)
 class Evidence:
-    kind: str  # field, symbol, passage
+    kind: str  # field, symbol, passage, terms
     why: str
     terms: tuple[str, ...]  # the requirement's own words that matched
     field: str | None = None
@@ -50,21 +51,35 @@ class Evidence:
         return data
 
 
-def _matched(terms: Sequence[str] | set[str], query: Mapping[str, QueryTerm], idf: Mapping[str, float]) -> list[str]:
+def _matched(
+    terms: Sequence[str] | frozenset[str], query: Mapping[str, QueryTerm], idf: Mapping[str, float]
+) -> list[str]:
     """Surface words of the query terms in `terms`, most telling first."""
     hits = [query[t] for t in set(terms) if t in query]
     hits.sort(key=lambda q: (-q.weight * idf.get(q.term, 0.0), q.surface))
     return list(dict.fromkeys(q.surface for q in hits))[:MAX_TERMS]
 
 
-def _weight(terms: set[str], query: Mapping[str, QueryTerm], idf: Mapping[str, float]) -> float:
+def _weight(terms: frozenset[str], query: Mapping[str, QueryTerm], idf: Mapping[str, float]) -> float:
     return sum(query[t].weight * idf.get(t, 0.0) for t in terms if t in query)
 
 
-def explain(
-    source: SourceFile, query: Sequence[QueryTerm], idf: Mapping[str, float], *, detailed: bool
-) -> tuple[Evidence, ...]:
-    """Field-level evidence always; the best symbols and comment passages too when `detailed`."""
+@lru_cache(maxsize=100_000)
+def _name_terms(name: str) -> frozenset[str]:
+    return frozenset(text.word_terms(name)) | frozenset(text.identifier_bigrams(name))
+
+
+def shared_terms(matched: Sequence[QueryTerm], idf: Mapping[str, float]) -> Evidence:
+    """The cheap explanation, for files far down a list: the requirement's words the file contains."""
+    ordered = sorted(matched, key=lambda q: (-q.weight * idf.get(q.term, 0.0), q.surface))
+    words = list(dict.fromkeys(q.surface for q in ordered))[:MAX_TERMS]
+    return Evidence(
+        "terms", "shares " + ", ".join(f"'{word}'" for word in words) + " with the requirement", tuple(words)
+    )
+
+
+def explain(source: SourceFile, query: Sequence[QueryTerm], idf: Mapping[str, float]) -> tuple[Evidence, ...]:
+    """Which fields matched which words, the best matching symbols (with line spans) and the best comment."""
     by_term = {item.term: item for item in query}
     evidence: list[Evidence] = []
     for field in ("name", "symbols", "doc", "path", "body"):
@@ -75,12 +90,10 @@ def explain(
         if matched:
             why = f"{_FIELD_REASONS[field]} " + ", ".join(f"'{word}'" for word in matched)
             evidence.append(Evidence("field", why, tuple(matched), field=field))
-    if not detailed:
-        return tuple(evidence)
     ranked_symbols = []
     for symbol in source.symbols:
-        name_terms = set(text.word_terms(symbol.name)) | set(text.identifier_bigrams(symbol.name))
-        doc_terms = set(text.terms(symbol.doc)) if symbol.doc else set()
+        name_terms = _name_terms(symbol.name)
+        doc_terms = text.term_set(symbol.doc) if symbol.doc else frozenset()
         weight = 2 * _weight(name_terms, by_term, idf) + _weight(doc_terms - name_terms, by_term, idf)
         if weight > 0:
             ranked_symbols.append((weight, symbol, name_terms, doc_terms))
@@ -106,7 +119,7 @@ def explain(
         )
     best_passage = None
     for passage in source.passages:
-        passage_terms = set(text.terms(passage.text))
+        passage_terms = text.term_set(passage.text)
         weight = _weight(passage_terms, by_term, idf)
         if weight > 0 and (best_passage is None or weight > best_passage[0]):
             best_passage = (weight, passage, passage_terms)

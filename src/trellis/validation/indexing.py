@@ -175,13 +175,12 @@ def index_source(path: str, language: str, source: bytes) -> SourceFile:
         symbol_terms.update(parts)
         symbol_terms.update(text.bigrams(parts))
     fields["symbols"] = symbol_terms
-    prose: list[str] = [passage.text for passage in shape.passages]
-    prose.extend(match.group(1) or match.group(0)[1:-1] for match in _STRING.finditer(decoded))
-    doc_terms: Counter[str] = Counter()
-    for sentence in prose:
-        sequence = text.terms(sentence)
-        doc_terms.update(sequence)
-        doc_terms.update(text.bigrams(sequence))
+    # Comments and docstrings keep their word pairs; string literals add words only (they are many and noisy).
+    passage_sequence = text.terms("\n".join(passage.text for passage in shape.passages))
+    doc_terms: Counter[str] = Counter(passage_sequence)
+    doc_terms.update(text.bigrams(passage_sequence))
+    strings = [match.group(1) or match.group(0)[1:-1] for match in _STRING.finditer(decoded)]
+    doc_terms.update(_count_words(text.raw_words(" ".join(strings))))
     fields["doc"] = doc_terms
     fields["body"] = _count_words(text.raw_words(decoded))
     return SourceFile(

@@ -147,17 +147,19 @@ def _language(name: str) -> Any:
 @dataclass(frozen=True)
 class _Compiled:
     parser: tree_sitter.Parser
-    definitions: tuple[tuple[tree_sitter.Query, str], ...]
-    comments: tuple[tree_sitter.Query, ...]
+    definitions: tree_sitter.Query  # one pattern per entry of _DEFINITIONS[name], in order
+    kinds: tuple[str, ...]
+    comments: tree_sitter.Query
 
 
 @cache
 def _compiled(name: str) -> _Compiled:
     language = tree_sitter.Language(_language(name))
-    definitions = tuple((tree_sitter.Query(language, source), kind) for source, kind in _DEFINITIONS[name])
-    comment_sources = _COMMENTS.get(name, ("(comment) @comment",))
-    comments = tuple(tree_sitter.Query(language, source) for source in comment_sources)
-    return _Compiled(tree_sitter.Parser(language), definitions, comments)
+    # One query with many patterns: the tree is walked once per query, so fewer queries is faster.
+    definitions = tree_sitter.Query(language, "\n".join(source for source, _ in _DEFINITIONS[name]))
+    comments = tree_sitter.Query(language, "\n".join(_COMMENTS.get(name, ("(comment) @comment",))))
+    kinds = tuple(kind for _, kind in _DEFINITIONS[name])
+    return _Compiled(tree_sitter.Parser(language), definitions, kinds, comments)
 
 
 def _text(node: tree_sitter.Node) -> str:
@@ -179,28 +181,27 @@ def outline(source: bytes, language: str) -> Outline:
     tree = compiled.parser.parse(source)
     root = tree.root_node
     passages: list[Passage] = []
-    for query in compiled.comments:
-        for capture, nodes in tree_sitter.QueryCursor(query).captures(root).items():
-            kind = "docstring" if capture == "doc" else "comment"
-            for node in nodes:
-                text = _clean_comment(_text(node))
-                if text:
-                    passages.append(Passage(node.start_point[0] + 1, node.end_point[0] + 1, text, kind))
+    for capture, nodes in tree_sitter.QueryCursor(compiled.comments).captures(root).items():
+        kind = "docstring" if capture == "doc" else "comment"
+        for node in nodes:
+            text = _clean_comment(_text(node))
+            if text:
+                passages.append(Passage(node.start_point[0] + 1, node.end_point[0] + 1, text, kind))
     passages.sort(key=lambda p: (p.start_line, p.end_line))
     found: list[_Found] = []
-    for query, kind in compiled.definitions:
-        for _, captures in tree_sitter.QueryCursor(query).matches(root):
-            node, name_node = captures["symbol"][0], captures["name"][0]
-            found.append(
-                _Found(
-                    node.start_byte,
-                    node.end_byte,
-                    node.start_point[0] + 1,
-                    node.end_point[0] + 1,
-                    _text(name_node),
-                    kind,
-                )
+    for pattern, captures in tree_sitter.QueryCursor(compiled.definitions).matches(root):
+        kind = compiled.kinds[pattern]
+        node, name_node = captures["symbol"][0], captures["name"][0]
+        found.append(
+            _Found(
+                node.start_byte,
+                node.end_byte,
+                node.start_point[0] + 1,
+                node.end_point[0] + 1,
+                _text(name_node),
+                kind,
             )
+        )
     return Outline(_nest(found, passages), tuple(passages))
 
 

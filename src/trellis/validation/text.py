@@ -161,6 +161,12 @@ def terms(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=100_000)
+def term_set(text: str) -> frozenset[str]:
+    """The distinct terms of a short text (a comment, a docstring), cached: evidence asks for the same ones often."""
+    return frozenset(terms(text))
+
+
 def bigrams(sequence: Iterable[str]) -> Iterator[str]:
     """Adjacent term pairs as one term ("patient record" and `PatientRecord` both give "patient record")."""
     previous: str | None = None

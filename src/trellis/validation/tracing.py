@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from trellis.requirements.analysis import RequirementInput
 from trellis.validation import text
-from trellis.validation.evidence import Evidence, explain
+from trellis.validation.evidence import Evidence, explain, shared_terms
 from trellis.validation.indexing import FIELDS, CodeIndex, SourceFile
 
 # A word in a file's name says more than one in a comment, which says more than one deep in a body.
@@ -29,7 +29,8 @@ GENERIC_FLOOR = 0.3  # a word used by every requirement keeps 30% of its weight
 RELATIVE_THRESHOLD = 0.4  # linked when at least this fraction of the requirement's best file's score ...
 ABSOLUTE_FLOOR = 0.05  # ... and the best file reaches this fraction of the best score possible (half for the rest)
 FLOOR_REFERENCE_TERMS = 12  # longer requirements get a lower floor: one file rarely covers a long use case
-EVIDENCE_DEPTH = 25  # symbols and passages are explained for the first N files of each list (all linked ones)
+EVIDENCE_DEPTH = 25  # fields, symbols and passages are explained for linked files and the first N of each list;
+# the others get the list of words they share with the requirement
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,15 @@ class TraceModel:
             self.idf[term] = idf
             self.postings[term] = [(position, idf * tf / (K1 + tf)) for position, tf in by_file.items()]
 
-    def score(self, query: Sequence[QueryTerm]) -> dict[int, float]:
+    def score(self, query: Sequence[QueryTerm]) -> tuple[dict[int, float], dict[int, list[QueryTerm]]]:
+        """Score per file position, and the query terms each file matched (for evidence)."""
         scores: dict[int, float] = defaultdict(float)
+        matched: dict[int, list[QueryTerm]] = defaultdict(list)
         for item in query:
             for position, contribution in self.postings.get(item.term, ()):
                 scores[position] += item.weight * contribution
-        return scores
+                matched[position].append(item)
+        return scores, matched
 
     def ceiling(self, query: Sequence[QueryTerm]) -> float:
         """The score of a file that contained every query term infinitely often (tf/(k1+tf) -> 1).
@@ -173,7 +177,13 @@ def absolute_floor(query: Sequence[QueryTerm]) -> float:
 
 
 def _rank(
-    model: TraceModel, query: tuple[QueryTerm, ...], scores: dict[int, float], *, tests: bool, ceiling: float
+    model: TraceModel,
+    query: tuple[QueryTerm, ...],
+    scores: dict[int, float],
+    matched: dict[int, list[QueryTerm]],
+    *,
+    tests: bool,
+    ceiling: float,
 ) -> tuple[FileLink, ...]:
     candidates = [(score, position) for position, score in scores.items() if model.files[position].is_test == tests]
     # Best first; ties by path so the order never depends on dictionary order.
@@ -195,7 +205,9 @@ def _rank(
                 relative=round(relative, 4),
                 linked=linked,
                 role="test" if tests else "implementation",
-                evidence=explain(source, query, model.idf, detailed=detailed),
+                evidence=explain(source, query, model.idf)
+                if detailed
+                else (shared_terms(matched[position], model.idf),),
             )
         )
     return tuple(links)
@@ -210,14 +222,14 @@ def trace(
     traces = []
     for requirement in requirements:
         query = queries[requirement.code]
-        scores = model.score(query)
+        scores, matched = model.score(query)
         ceiling = model.ceiling(query)
         traces.append(
             RequirementTrace(
                 code=requirement.code,
                 query=query,
-                links=_rank(model, query, scores, tests=False, ceiling=ceiling),
-                tests=_rank(model, query, scores, tests=True, ceiling=ceiling),
+                links=_rank(model, query, scores, matched, tests=False, ceiling=ceiling),
+                tests=_rank(model, query, scores, matched, tests=True, ceiling=ceiling),
             )
         )
     return traces
