@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ def http_target(status: int = 200) -> Iterator[HttpTarget]:
     target = HttpTarget(status=status)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
             body = json.loads(self.rfile.read(length) or b"null")
             target.received.append({"headers": dict(self.headers), "body": body})
@@ -58,11 +59,13 @@ def chain(*nodes: dict[str, Any]) -> dict[str, Any]:
     """nodes connected one after the other (plain connections)."""
     return {
         "nodes": list(nodes),
-        "connections": [{"source": a["id"], "target": b["id"]} for a, b in zip(nodes, nodes[1:], strict=False)],
+        "connections": [{"source": a["id"], "target": b["id"]} for a, b in itertools.pairwise(nodes)],
     }
 
 
-def create_workflow(client: TestClient, user: SignedInUser, name: str, graph: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def create_workflow(
+    client: TestClient, user: SignedInUser, name: str, graph: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
     response = client.post("/api/v1/workflows", json={"name": name, **graph, **extra}, headers=user.headers)
     assert response.status_code == 201, response.text
     return response.json()
@@ -77,7 +80,9 @@ def start(client: TestClient, user: SignedInUser, workflow_id: str, data: dict[s
     return str(response.json()["id"])
 
 
-def wait_status(client: TestClient, user: SignedInUser, execution_id: str, *statuses: str, timeout: float = 20) -> dict[str, Any]:
+def wait_status(
+    client: TestClient, user: SignedInUser, execution_id: str, *statuses: str, timeout: float = 20
+) -> dict[str, Any]:
     def reached() -> dict[str, Any] | None:
         body = client.get(f"/api/v1/executions/{execution_id}", headers=user.headers).json()
         return body if body["status"] in statuses else None

@@ -64,15 +64,15 @@ def _open(runtime: Runtime) -> BaseCheckpointSaver[Any]:
         open=True,
     )
     runtime.closers.append(pool.close)
-    postgres_saver = PostgresSaver(pool)  # type: ignore[arg-type]
-    with engine.connect() as connection:
+    postgres_saver = PostgresSaver(pool)
+    with engine.connect() as lock_connection:
         # Several processes may start at once; the saver's own migrations must run one at a time.
-        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_SETUP_LOCK})
+        lock_connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_SETUP_LOCK})
         try:
             postgres_saver.setup()
         finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_SETUP_LOCK})
-            connection.commit()
+            lock_connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_SETUP_LOCK})
+            lock_connection.commit()
     return postgres_saver
 
 

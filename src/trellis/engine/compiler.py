@@ -72,7 +72,7 @@ def compile_graph(
             targets = sorted({target for group in by_handle.values() for target in group})
             path_map: dict[Any, Any] = {target: target for target in targets}
             path_map[END] = END
-            builder.add_conditional_edges(node.id, _branch_router(node.id, by_handle), path_map)  # type: ignore[arg-type]
+            builder.add_conditional_edges(node.id, _branch_router(node.id, by_handle), path_map)
             continue
         plain = [c.target for c in outgoing if c.target not in joins]
         for target in plain:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 
 from trellis.core.db import utcnow
 from trellis.core.masking import mask_text
@@ -26,7 +26,12 @@ class ExecutionCancelled(Exception):
 @dataclass(frozen=True)
 class NodeStart:
     attempt: int  # 1 for the first attempt of this node run
-    completed: NodeExecution | None  # set when this node run already completed (crash recovery)
+    started_at: datetime
+    completed: dict[str, Any] | None  # output and details when this node run already completed (crash recovery)
+
+
+_table: Table = NodeExecution.__table__  # type: ignore[assignment]
+_executions: Table = WorkflowExecution.__table__  # type: ignore[assignment]
 
 
 def begin_node(
@@ -40,50 +45,63 @@ def begin_node(
     step: int,
     input_data: Any,
 ) -> NodeStart:
-    """Mark a node run as running (creating its row on the first attempt), unless the execution stopped."""
+    """Mark a node run as running (creating its row on the first attempt), unless the execution stopped.
+
+    Core statements, not the ORM: this runs twice per node and is most of the engine's overhead.
+    """
     execution_uuid = uuid.UUID(execution_id)
     now = utcnow()
-    with runtime.database.session_factory() as session:
-        execution = session.execute(
-            select(WorkflowExecution.status, WorkflowExecution.cancel_requested).where(
-                WorkflowExecution.id == execution_uuid
-            )
+    with runtime.database.engine.begin() as connection:
+        execution = connection.execute(
+            select(_executions.c.status, _executions.c.cancel_requested).where(_executions.c.id == execution_uuid)
         ).one_or_none()
         if execution is None or execution.cancel_requested or execution.status != ExecutionStatus.RUNNING.value:
             raise ExecutionCancelled(execution_id)
-        row = session.scalar(
-            select(NodeExecution).where(
-                NodeExecution.execution_id == execution_uuid, NodeExecution.task_key == task_key
+        row = connection.execute(
+            select(_table.c.id, _table.c.status, _table.c.retry_count, _table.c.output_data, _table.c.metadata).where(
+                _table.c.execution_id == execution_uuid, _table.c.task_key == task_key
             )
-        )
-        if row is not None and row.status == NodeStatus.COMPLETED.value:
-            return NodeStart(attempt=row.retry_count + 1, completed=row)
+        ).one_or_none()
         if row is None:
-            row = NodeExecution(
-                execution_id=execution_uuid,
-                node_id=node_id,
-                node_type=node_type,
-                task_key=task_key,
-                run=run,
-                step=step,
-                status=NodeStatus.RUNNING.value,
-                input_data=_jsonable(input_data),
-                start_time=now,
-                retry_count=0,
-                details={},
+            connection.execute(
+                insert(_table).values(
+                    id=uuid.uuid4(),
+                    execution_id=execution_uuid,
+                    node_id=node_id,
+                    node_type=node_type,
+                    task_key=task_key,
+                    run=run,
+                    step=step,
+                    status=NodeStatus.RUNNING.value,
+                    input_data=_jsonable(input_data),
+                    start_time=now,
+                    retry_count=0,
+                    metadata={},
+                    created_at=now,
+                )
             )
-            session.add(row)
-        elif row.status == NodeStatus.WAITING.value:
-            row.status = NodeStatus.RUNNING.value  # resumed after an approval or a timer: same attempt
+            return NodeStart(attempt=1, started_at=now, completed=None)
+        if row.status == NodeStatus.COMPLETED.value:
+            return NodeStart(
+                attempt=row.retry_count + 1,
+                started_at=now,
+                completed={"output": row.output_data, "details": row.metadata or {}},
+            )
+        if row.status == NodeStatus.WAITING.value:
+            # Resumed after an approval or a timer: the same attempt goes on.
+            values: dict[str, Any] = {"status": NodeStatus.RUNNING.value}
+            attempt = row.retry_count + 1
         else:
             # A retry after a failure, or a re-run after a worker died mid-node.
-            row.retry_count += 1
-            row.status = NodeStatus.RUNNING.value
-            row.start_time = now
-            row.error_message = None
-        attempt = row.retry_count + 1
-        session.commit()
-    return NodeStart(attempt=attempt, completed=None)
+            values = {
+                "status": NodeStatus.RUNNING.value,
+                "retry_count": row.retry_count + 1,
+                "start_time": now,
+                "error_message": None,
+            }
+            attempt = row.retry_count + 2
+        connection.execute(update(_table).where(_table.c.id == row.id).values(**values))
+    return NodeStart(attempt=attempt, started_at=now, completed=None)
 
 
 def finish_node(
@@ -92,32 +110,30 @@ def finish_node(
     execution_id: str,
     task_key: str,
     status: NodeStatus,
+    started_at: datetime | None = None,
     output: Any = None,
     error: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> int | None:
-    """Record a node run's outcome; returns its duration in ms."""
+    """Record a node run's outcome in one UPDATE; returns its duration in ms."""
     now = utcnow()
-    with runtime.database.session_factory() as session:
-        row = session.scalar(
-            select(NodeExecution).where(
-                NodeExecution.execution_id == uuid.UUID(execution_id), NodeExecution.task_key == task_key
-            )
+    values: dict[str, Any] = {"status": status.value}
+    duration = _ms(started_at, now)
+    if status is NodeStatus.COMPLETED:
+        values["output_data"] = _jsonable(output)
+    if status in (NodeStatus.COMPLETED, NodeStatus.FAILED):
+        values["end_time"] = now
+        values["duration_ms"] = duration
+    if error is not None:
+        values["error_message"] = mask_text(error)[:_MAX_ERROR]
+    if details:
+        values["metadata"] = _jsonable(details)
+    with runtime.database.engine.begin() as connection:
+        connection.execute(
+            update(_table)
+            .where(_table.c.execution_id == uuid.UUID(execution_id), _table.c.task_key == task_key)
+            .values(**values)
         )
-        if row is None:
-            return None
-        row.status = status.value
-        if status is NodeStatus.COMPLETED:
-            row.output_data = _jsonable(output)
-        if status in (NodeStatus.COMPLETED, NodeStatus.FAILED):
-            row.end_time = now
-            row.duration_ms = _ms(row.start_time, now)
-        if error is not None:
-            row.error_message = mask_text(error)[:_MAX_ERROR]
-        if details:
-            row.details = {**(row.details or {}), **_jsonable(details)}
-        duration = row.duration_ms
-        session.commit()
     return duration
 
 
@@ -161,7 +177,7 @@ def set_status(
     if expected is not None:
         statement = statement.where(WorkflowExecution.status.in_([s.value for s in expected]))
     with runtime.database.session_factory() as session:
-        changed = session.execute(statement.values(**values)).rowcount
+        changed = session.execute(statement.values(**values)).rowcount  # type: ignore[attr-defined]
         if changed and status in (ExecutionStatus.COMPLETED, ExecutionStatus.FAILED, ExecutionStatus.CANCELLED):
             execution = session.get(WorkflowExecution, uuid.UUID(execution_id))
             if execution is not None and execution.start_time is not None:

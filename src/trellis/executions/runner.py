@@ -8,6 +8,7 @@ from the last checkpoint, and a node run that already completed is never execute
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections import OrderedDict
@@ -110,10 +111,9 @@ def _node_function(runtime: Runtime, graph: WorkflowGraph, node: ParsedNode) -> 
         )
         if start.completed is not None:
             # Completed before a crash, but its checkpoint write was lost: reuse, never re-run.
-            details = start.completed.details or {}
-            return _state_update(
-                node, NodeResult(start.completed.output_data, details.get("route"), details.get("memo"))
-            )
+            done = start.completed
+            route, memo = done["details"].get("route"), done["details"].get("memo")
+            return _state_update(node, NodeResult(done["output"], route, memo))
         events.publish(
             runtime,
             execution_id,
@@ -137,9 +137,7 @@ def _node_function(runtime: Runtime, graph: WorkflowGraph, node: ParsedNode) -> 
             memo=state.get("memo", {}).get(node.id),
             runtime=runtime,
             loop_back_sources=graph.loop_back_sources.get(node.id, ()),
-            log=lambda level, message, data=None: recorder.add_log(
-                runtime, execution_id, level, message, node.id, data
-            ),
+            log=functools.partial(_log, runtime, execution_id, node.id),
         )
         began = time.perf_counter()
         try:
@@ -148,7 +146,7 @@ def _node_function(runtime: Runtime, graph: WorkflowGraph, node: ParsedNode) -> 
             _record_pause(runtime, execution_id, task_key, node, pause)
             raise
         except Exception as exc:
-            raise _record_failure(runtime, execution_id, task_key, node, start.attempt, exc) from exc
+            raise _record_failure(runtime, execution_id, task_key, node, start, exc) from exc
         details = {
             **result.details,
             "route": result.route,
@@ -175,6 +173,12 @@ def _node_function(runtime: Runtime, graph: WorkflowGraph, node: ParsedNode) -> 
 
     run_node.__name__ = f"node_{node.id}"
     return run_node
+
+
+def _log(
+    runtime: Runtime, execution_id: str, node_id: str, level: str, message: str, data: dict[str, Any] | None = None
+) -> None:
+    recorder.add_log(runtime, execution_id, level, message, node_id, data)
 
 
 def _state_update(node: ParsedNode, result: NodeResult) -> dict[str, Any]:
@@ -212,8 +216,9 @@ def _interrupt_value(pause: GraphBubbleUp) -> dict[str, Any] | None:
 
 
 def _record_failure(
-    runtime: Runtime, execution_id: str, task_key: str, node: ParsedNode, attempt: int, exc: Exception
+    runtime: Runtime, execution_id: str, task_key: str, node: ParsedNode, start: recorder.NodeStart, exc: Exception
 ) -> NodeRunFailed:
+    attempt = start.attempt
     transient = exc.transient if isinstance(exc, NodeError) else _looks_transient(exc)
     message = str(exc) if isinstance(exc, NodeError) else f"{type(exc).__name__}: {exc}"
     retries_used = attempt - 1
@@ -226,6 +231,7 @@ def _record_failure(
         execution_id=execution_id,
         task_key=task_key,
         status=status,
+        started_at=start.started_at,
         error=message,
         details={"transient": transient, "retry_in_seconds": retry_in},
     )

@@ -207,7 +207,7 @@ def fire_due_schedules(db_session: Session, *, now: datetime) -> list[uuid.UUID]
             update(WorkflowSchedule)
             .where(WorkflowSchedule.id == schedule.id, WorkflowSchedule.next_fire_at == slot)
             .values(next_fire_at=following, last_fired_at=now)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]
         if not advanced or workflow is None:
             continue
         execution = start_execution(
@@ -275,15 +275,15 @@ def node_snapshot(db_session: Session, *, execution: WorkflowExecution) -> list[
         latest[row.node_id] = row
     snapshot = []
     for node in version.nodes:
-        row = latest.get(node["id"])
+        current = latest.get(node["id"])
         snapshot.append(
             {
                 "node_id": node["id"],
                 "node_type": node.get("type"),
-                "status": row.status if row else "pending",
-                "attempt": row.retry_count + 1 if row else 0,
-                "duration_ms": row.duration_ms if row else None,
-                "error": row.error_message if row else None,
+                "status": current.status if current else "pending",
+                "attempt": current.retry_count + 1 if current else 0,
+                "duration_ms": current.duration_ms if current else None,
+                "error": current.error_message if current else None,
             }
         )
     return snapshot
@@ -371,7 +371,7 @@ def decide_approval(
         update(WorkflowExecution)
         .where(WorkflowExecution.id == execution.id, WorkflowExecution.status == ExecutionStatus.WAITING.value)
         .values(status=ExecutionStatus.RUNNING.value, updated_at=utcnow())
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     if not claimed:
         raise ExecutionStateConflict("The execution is no longer waiting.")
     decision = {
@@ -406,7 +406,7 @@ def resume_after_timer(db_session: Session, *, execution_id: uuid.UUID, node_id:
         update(WorkflowExecution)
         .where(WorkflowExecution.id == execution_id, WorkflowExecution.status == ExecutionStatus.WAITING.value)
         .values(status=ExecutionStatus.RUNNING.value, updated_at=utcnow())
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     if not claimed:
         return False
     enqueue(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import inspect
 import time
 from collections.abc import Callable
@@ -62,7 +63,7 @@ class NodeContext:
     memo: Any
     runtime: Runtime
     loop_back_sources: tuple[str, ...] = ()
-    log: Callable[[str, str, dict[str, Any] | None], None] = lambda _level, _message, _data=None: None
+    log: Callable[[str, str, dict[str, Any] | None], None] = field(default=lambda _level, _message, _data: None)
     started_monotonic: float = field(default_factory=time.monotonic)
 
     def template_data(self) -> dict[str, Any]:
@@ -94,7 +95,7 @@ class NodeType:
     type: str
     category: str  # trigger, agent, action, logic, integration
     description: str
-    config_model: type[NodeConfig]
+    config_model: builtins.type[NodeConfig]
     run: RunFunction  # (context, config) -> NodeResult | output; may be async
     handles: tuple[str, ...] = ()  # named output branches; () = every outgoing connection fires
     dynamic_handles: Callable[[Any], tuple[str, ...]] | None = None  # from the config (switch cases)
@@ -108,7 +109,8 @@ class NodeType:
         return self.dynamic_handles(config) if self.dynamic_handles is not None else self.handles
 
     def config_schema(self) -> dict[str, Any]:
-        return self.config_model.model_json_schema()
+        schema: dict[str, Any] = self.config_model.model_json_schema()
+        return schema
 
     def execute(self, context: NodeContext, config: Any) -> NodeResult:
         outcome = self.run(context, config)
