@@ -165,3 +165,41 @@ def test_git_never_runs_hooks_or_recurses_into_submodules(
     assert done["clone_status"] == "COMPLETED"
     worktree = Path(done["sandbox_path"]) / "worktree"
     assert (worktree / "outer.txt").exists() and not (worktree / "vendor" / "inner" / "inner.txt").exists()
+
+
+def test_concurrent_connections_are_isolated(
+    repo_client: TestClient, project: ProjectOwner, git_world: GitWorld
+) -> None:
+    """Seed 001 "Concurrent Access": simultaneous connections get their own rows, sandboxes and ciphertexts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = [f"acme/svc{i}" for i in range(3)]
+    for i, name in enumerate(names):
+        git_world.repo(name, {f"svc{i}.py": f"SERVICE = {i}\n"})
+        git_world.server.api_sizes_kib[name] = 1
+
+    def connect_one(name: str) -> Any:
+        return repo_client.post(
+            "/api/v1/code/connect",
+            json={"git_url": git_world.url(name), "access_token": TOKEN, "project_id": project.project_id},
+            headers=project.user.headers,
+        )
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        responses = list(pool.map(connect_one, names))
+    assert [r.status_code for r in responses] == [201, 201, 201]
+    repo_ids = [r.json()["repo_id"] for r in responses]
+    assert len(set(repo_ids)) == 3
+    sandboxes = []
+    for i, repo_id in enumerate(repo_ids):
+        done = wait_status(repo_client, project.user, repo_id, "COMPLETED", "FAILED")
+        assert done["clone_status"] == "COMPLETED"
+        worktree = Path(done["sandbox_path"]) / "worktree"
+        assert sorted(p.name for p in worktree.iterdir()) == [f"svc{i}.py"]  # no .git in the working tree
+        sandboxes.append(done["sandbox_path"])
+    assert len(set(sandboxes)) == 3
+    runtime = repo_client.app.state.runtime  # type: ignore[attr-defined]
+    with runtime.database.session_factory() as session:
+        sealed = [row.token_ciphertext for row in session.scalars(select(RepositoryToken))]
+    # The same token, sealed three times: three different ciphertexts (fresh data key and nonce each).
+    assert len(sealed) == 3 and len(set(sealed)) == 3
