@@ -13,6 +13,7 @@ from trellis.core.config import Mode, Settings, SettingsError, load_settings
 from trellis.core.db import Database
 from trellis.projects.cli import project_app
 from trellis.validation.cli import validate_command
+from trellis.workflows.cli import execution_app, workflow_app
 
 app = typer.Typer(
     name="trellis",
@@ -29,6 +30,8 @@ app.add_typer(user_app, name="user")
 token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(project_app, name="project")
+app.add_typer(workflow_app, name="workflow")
+app.add_typer(execution_app, name="execution")
 requirements_app = typer.Typer(help="Requirements, offline.", no_args_is_help=True)
 app.add_typer(requirements_app, name="requirements")
 app.command("validate")(validate_command)

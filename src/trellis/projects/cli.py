@@ -2,45 +2,25 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
-import httpx
 import typer
+
+from trellis.core import api_client
 
 project_app = typer.Typer(help="Projects on a running Trellis (needs TRELLIS_API_TOKEN).", no_args_is_help=True)
 
+# `trellis project` has always exited with 2 on errors; scripts may rely on it.
+_EXIT_CODE = 2
+
 
 def _fail(message: str) -> NoReturn:
-    typer.secho(f"trellis: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
-
-
-def _client() -> httpx.Client:
-    token = os.environ.get("TRELLIS_API_TOKEN")
-    if not token:
-        _fail("set TRELLIS_API_TOKEN to a personal API token (`trellis token create` or POST /api/v1/auth/tokens)")
-    base = os.environ.get("TRELLIS_API_URL") or f"http://127.0.0.1:{os.environ.get('TRELLIS_PORT', '8000')}"
-    return httpx.Client(base_url=base.rstrip("/") + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    api_client.fail(message, _EXIT_CODE)
 
 
 def _call(method: str, path: str, **kwargs: Any) -> Any:
-    try:
-        with _client() as client:
-            response = client.request(method, path, **kwargs)
-    except httpx.TransportError as exc:
-        _fail(f"cannot reach Trellis at {os.environ.get('TRELLIS_API_URL', 'http://127.0.0.1:8000')}: {exc}")
-    if response.status_code >= 400:
-        try:
-            detail = response.json()["detail"]
-            message = detail.get("message", str(detail)) if isinstance(detail, dict) else str(detail)
-            extra = detail.get("validation_errors") if isinstance(detail, dict) else None
-        except (ValueError, KeyError):
-            message, extra = response.text, None
-        _fail(f"{response.status_code}: {message}" + (f"\n{json.dumps(extra, indent=2)}" if extra else ""))
-    return response.json() if response.content else None
+    return api_client.call(method, path, exit_code=_EXIT_CODE, **kwargs)
 
 
 @project_app.command("create")
