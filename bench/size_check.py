@@ -84,10 +84,11 @@ def precheck(server: GitHttpServer, settings: Settings) -> dict[str, Any]:
 def full_fetch(server: GitHttpServer, base: Path, limit_mb: int) -> dict[str, Any]:
     git_dir = base / "full.git"
     server.reset_counters()
-    with GitSession(credentials=GitCredentials("git", TOKEN), allow_http=True, allow_file=False) as session:
+    url = f"{server.url}/bench/big.git"
+    with GitSession(credentials=GitCredentials("git", TOKEN), allow_http=True, allow_file=False, url=url) as session:
         session.run("init", "-q", "--bare", str(git_dir), timeout=30)
         result = guarded_fetch(
-            session, git_dir=git_dir, url=f"{server.url}/bench/big.git", branch="main", limit_bytes=limit_mb * MB,
+            session, git_dir=git_dir, url=url, branch="main", limit_bytes=limit_mb * MB,
             timeout=300,
         )  # fmt: skip
     shutil.rmtree(git_dir, ignore_errors=True)

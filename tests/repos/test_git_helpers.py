@@ -47,3 +47,36 @@ def test_progress_lines_give_bytes_and_an_extrapolated_total() -> None:
     assert progress.estimated_total() == 96 * 1024 * 1024
     progress.bytes_on_disk = 30 * 1024 * 1024
     assert progress.downloaded == 30 * 1024 * 1024 and progress.estimated_total() == 120 * 1024 * 1024
+
+
+def test_askpass_answers_for_the_repository_origin_only() -> None:
+    """A redirect to another host (or another port) gets no token from the helper."""
+    import subprocess
+
+    from trellis.repos.git import GitSession
+
+    credentials = GitCredentials("x-access-token", "ghp_OnlyForGithub0123456789")
+    with GitSession(
+        credentials=credentials, allow_http=False, allow_file=False, url="https://github.com/a/b.git"
+    ) as git:
+        env = git.env()
+
+        def ask(prompt: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([env["GIT_ASKPASS"], prompt], env=env, capture_output=True, text=True)
+
+        assert ask("Username for 'https://github.com': ").stdout == "x-access-token\n"
+        assert ask("Password for 'https://x-access-token@github.com': ").stdout == "ghp_OnlyForGithub0123456789\n"
+        for foreign in (
+            "Username for 'https://evil.example': ",
+            "Password for 'https://x-access-token@evil.example': ",
+            "Password for 'https://x-access-token@github.com.evil.example': ",
+            "Password for 'http://x-access-token@github.com': ",
+        ):
+            answer = ask(foreign)
+            assert answer.returncode != 0 and answer.stdout == ""
+        command = git.command("ls-remote", "--", "https://github.com/a/b.git")
+        assert "ghp_OnlyForGithub0123456789" not in " ".join(command) and "credential.helper=" in command
+    with GitSession(credentials=None, allow_http=False, allow_file=False, url="https://github.com/a/b.git") as git:
+        env = git.env()
+        assert "TRELLIS_GIT_PASSWORD" not in env and env["GIT_ALLOW_PROTOCOL"] == "https"
+        assert env["GIT_TERMINAL_PROMPT"] == "0" and env["GIT_CONFIG_NOSYSTEM"] == "1"

@@ -126,6 +126,14 @@ def test_bad_token_is_401_and_missing_repository_404_and_nothing_is_stored(
     no_token = connect(repo_client, project, git_world.url("acme/private"), token=None)
     assert no_token.status_code == 401
     assert repo_client.get("/api/v1/code/repositories", headers=project.user.headers).json()["total"] == before
+    audit = repo_client.get(f"/api/v1/projects/{project.project_id}/audit", headers=project.user.headers).json()
+    refusals = [r["metadata"] for r in audit["items"] if r["action"] == "repo.connect_refused"]
+    assert sorted(m["error"] for m in refusals) == [
+        "git_authentication_failed",
+        "git_authentication_failed",
+        "repository_not_found",
+    ]
+    assert all(m["git_url"].startswith(git_world.server.url) for m in refusals)
 
 
 def test_too_large_is_413_with_the_seed_body_and_stops_near_the_limit(

@@ -134,7 +134,10 @@ def _payload_repo_id(payload: dict[str, Any]) -> uuid.UUID:
 
 def _git(job: RepoJob, credentials: GitCredentials | None, repository: CodeRepository) -> GitSession:
     return GitSession(
-        credentials=credentials, allow_http=job.settings.repo_allow_http, allow_file=repository.provider == "local"
+        credentials=credentials,
+        allow_http=job.settings.repo_allow_http,
+        allow_file=repository.provider == "local",
+        url=repository.git_url,
     )
 
 

@@ -17,22 +17,32 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from trellis.core.masking import REDACTED, mask_text
 
 ASKPASS_SCRIPT = """#!/bin/sh
-# Trellis askpass helper: git runs it with the prompt as $1; the answer comes from the environment.
+# Trellis askpass helper: git runs it with the prompt as $1 ("Username for 'https://host': ",
+# "Password for 'https://user@host': "). It answers for the repository's own origin only, so a
+# redirect to another host never receives the token.
 case "$1" in
-  Username*) printf '%s\\n' "$TRELLIS_GIT_USERNAME" ;;
-  *) printf '%s\\n' "$TRELLIS_GIT_PASSWORD" ;;
+  "Username for '$TRELLIS_GIT_ORIGIN'"*) printf '%s\\n' "$TRELLIS_GIT_USERNAME" ;;
+  "Password for '$TRELLIS_GIT_AUTH_ORIGIN'"*) printf '%s\\n' "$TRELLIS_GIT_PASSWORD" ;;
+  *) exit 1 ;;
 esac
 """
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of a URL, as git names it in credential prompts."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
 
 # `-c` options for every git command (no secret among them: they are visible in `ps`).
 SAFE_CONFIG = (
@@ -144,8 +154,12 @@ def summarize_stderr(stderr: str, credentials: GitCredentials | None, *, limit: 
 class GitSession:
     """One private askpass helper + empty HOME for a series of git commands; use as a context manager."""
 
-    def __init__(self, *, credentials: GitCredentials | None, allow_http: bool, allow_file: bool) -> None:
+    def __init__(
+        self, *, credentials: GitCredentials | None, allow_http: bool, allow_file: bool, url: str = ""
+    ) -> None:
+        """`url`: the repository the credentials belong to; the askpass helper answers for its origin only."""
         self.credentials = credentials
+        self._origin = origin_of(url) if url else ""
         protocols = ["https"] + (["http"] if allow_http else []) + (["file"] if allow_file else [])
         self._protocols = ":".join(protocols)
         self._home: Path | None = None
@@ -181,13 +195,13 @@ class GitSession:
         for name in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"):
             if name in os.environ:
                 env[name] = os.environ[name]
-        if self.credentials is not None:
+        if self.credentials is not None and self._origin:
+            scheme, _, netloc = self._origin.partition("://")
+            env["TRELLIS_GIT_ORIGIN"] = self._origin
+            env["TRELLIS_GIT_AUTH_ORIGIN"] = f"{scheme}://{self.credentials.username}@{netloc}"
             env["TRELLIS_GIT_USERNAME"] = self.credentials.username
             env["TRELLIS_GIT_PASSWORD"] = self.credentials.token
-        else:
-            # No token: an auth challenge gets an empty answer and fails as 401 instead of hanging.
-            env["TRELLIS_GIT_USERNAME"] = ""
-            env["TRELLIS_GIT_PASSWORD"] = ""
+        # Without credentials the helper answers nothing: an auth challenge fails (401) instead of hanging.
         return env
 
     def command(self, *args: str) -> list[str]:
@@ -221,12 +235,6 @@ class GitError(Exception):
     def __init__(self, failure: GitFailure) -> None:
         super().__init__(failure.message)
         self.failure = failure
-
-
-@contextmanager
-def git_session(*, credentials: GitCredentials | None, allow_http: bool, allow_file: bool) -> Iterator[GitSession]:
-    with GitSession(credentials=credentials, allow_http=allow_http, allow_file=allow_file) as session:
-        yield session
 
 
 # ---------------------------------------------------------------- remote head

@@ -115,7 +115,9 @@ def _precheck(
     timeout = float(settings.repo_precheck_timeout_seconds)
     base = settings.resolved_sandbox_base_path
     ensure_disk_space(base, limit_bytes)
-    with GitSession(credentials=credentials, allow_http=settings.repo_allow_http, allow_file=location.is_local) as git:
+    with GitSession(
+        credentials=credentials, allow_http=settings.repo_allow_http, allow_file=location.is_local, url=location.url
+    ) as git:
         try:
             head = remote_head(git, location.url, branch=branch, timeout=timeout)
         except GitError as exc:

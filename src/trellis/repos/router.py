@@ -53,19 +53,33 @@ async def connect_repository(
     """Connect a Git repository to a project: checks access and size first, then queues the clone."""
     settings = request.app.state.settings
     location = service.resolve_location(body.git_url, settings=settings)
-    await read_db.run(
+    workspace_id = await read_db.run(
         lambda s: service.authorize_project(
             s, principal=principal, project_id=body.project_id, permission=Permission.WRITE
         )
     )
     credentials = service.credentials_for(location, body)
+    refusal: TrellisError | None = None
     try:
         precheck = await run_in_threadpool(
             lambda: run_precheck(location, credentials, settings=settings, branch=body.branch)
         )
     except TrellisError as exc:
-        service.record_refused_connection(body.project_id, exc.code)
-        raise
+        refusal = exc
+    if refusal is not None:
+        # Refused connections are audited (who tried what, and why) before the error goes out.
+        error = refusal
+        await db.run(
+            lambda s: service.record_refused_connection(
+                s,
+                principal=principal,
+                workspace_id=workspace_id,
+                project_id=body.project_id,
+                location=location,
+                error=error,
+            )
+        )
+        raise refusal
     key_provider = key_provider_for(settings)
     connected = await db.run(
         lambda s: service.create_repository(

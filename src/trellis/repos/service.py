@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from trellis.audit import service as audit_service
 from trellis.core.config import Settings
 from trellis.core.crypto import KeyProvider, mask_secret, open_secret, seal_secret
-from trellis.core.errors import Conflict
+from trellis.core.errors import Conflict, TrellisError
 from trellis.core.jobs import enqueue
 from trellis.core.key_providers import current_key_provider
 from trellis.projects import service as projects_service
@@ -188,8 +188,26 @@ def create_repository(
     )
 
 
-def record_refused_connection(project_id: uuid.UUID, outcome: str) -> None:
-    REPO_CONNECTIONS.labels(outcome, str(project_id)).inc()
+def record_refused_connection(
+    db: Session,
+    *,
+    principal: Principal,
+    workspace_id: uuid.UUID,
+    project_id: uuid.UUID,
+    location: GitLocation,
+    error: TrellisError,
+) -> None:
+    """Count and audit a connection the pre-check refused (bad token, too large, unreachable, ...)."""
+    REPO_CONNECTIONS.labels(error.code, str(project_id)).inc()
+    audit_service.record(
+        db,
+        action="repo.connect_refused",
+        user_id=principal.user_id,
+        workspace_id=workspace_id,
+        resource_type="project",
+        resource_id=project_id,
+        metadata={"git_url": location.url, "error": error.code, "status": error.status_code, **error.extra},
+    )
 
 
 def _update_projects_gauge(db: Session) -> None:
