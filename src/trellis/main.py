@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import structlog
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.middleware.cors import CORSMiddleware
-from starlette.staticfiles import StaticFiles
 
 from trellis import __version__
 from trellis.agents.router import router as agents_router
@@ -36,12 +33,11 @@ from trellis.realtime.router import router as realtime_router
 from trellis.refinement.router import router as refinement_router
 from trellis.repos.router import router as repos_router
 from trellis.requirements.router import router as requirements_router
+from trellis.web import mount_web_ui
 from trellis.workflows.router import router as workflows_router
 from trellis.workspaces.router import router as workspaces_router
 
 log = structlog.get_logger("trellis")
-
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def api_router() -> APIRouter:
@@ -117,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.metrics_enabled:
         app.include_router(metrics_router)
     app.include_router(api_router())
-    _mount_web_ui(app)
+    mount_web_ui(app)  # last: its catch-all must not shadow any API route
     return app
 
 
@@ -136,31 +132,3 @@ async def _start(runtime: Runtime) -> None:
         data_dir=str(settings.data_dir.resolve()),
         url=settings.base_url,
     )
-
-
-def _mount_web_ui(app: FastAPI) -> None:
-    """Serve the built web UI with client-side routing; without a build, say so at `/`."""
-    index = STATIC_DIR / "index.html"
-    if not index.exists():
-
-        @app.get("/", include_in_schema=False)
-        async def no_ui() -> HTMLResponse:
-            return HTMLResponse(
-                "<!doctype html><title>Trellis</title><h1>Trellis API is running</h1>"
-                "<p>The web UI is not part of this build. API documentation: <a href='/docs'>/docs</a>.</p>"
-            )
-
-        return
-    app.mount("/assets", StaticFiles(directory=STATIC_DIR / "assets", check_dir=False), name="assets")
-
-    @app.get("/{path:path}", include_in_schema=False)
-    async def web_ui(path: str) -> Response:
-        # API and operational paths never fall through to the UI: their 404s stay JSON.
-        if path.startswith(("api/", "docs", "redoc", "openapi.json", "metrics")):
-            from starlette.exceptions import HTTPException
-
-            raise HTTPException(status_code=404)
-        candidate = (STATIC_DIR / path).resolve()
-        if path and candidate.is_file() and candidate.is_relative_to(STATIC_DIR):
-            return FileResponse(candidate)
-        return FileResponse(index)

@@ -1,0 +1,42 @@
+import { Navigate, Route, Routes } from "react-router-dom";
+import { ApiTokensPage, ProfilePage } from "@/features/account";
+import { RegisterPage, RequireAuth, SignInPage } from "@/features/auth";
+import { ProjectLayout, ProjectOverviewPage, ProjectsListPage } from "@/features/projects";
+import { RefinementPage } from "@/features/refinement";
+import { RequirementsPage } from "@/features/requirements";
+import { MyInvitationsPage } from "@/features/workspaces";
+import { AppShell } from "./AppShell";
+import { NotFoundPage } from "./NotFoundPage";
+import { projectTabs } from "./navigation";
+import { WorkspaceSettings } from "./WorkspaceSettings";
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/sign-in" element={<SignInPage />} />
+      <Route path="/register" element={<RegisterPage />} />
+      <Route
+        element={
+          <RequireAuth>
+            <AppShell />
+          </RequireAuth>
+        }
+      >
+        <Route index element={<Navigate to="/projects" replace />} />
+        <Route path="projects" element={<ProjectsListPage />} />
+        <Route path="projects/:projectId" element={<ProjectLayout tabs={projectTabs} />}>
+          <Route index element={<ProjectOverviewPage />} />
+          <Route path="requirements" element={<RequirementsPage />} />
+          <Route path="refinement" element={<RefinementPage />} />
+        </Route>
+        <Route path="settings" element={<Navigate to="/settings/members" replace />} />
+        <Route path="settings/*" element={<WorkspaceSettings />} />
+        <Route path="invitations" element={<MyInvitationsPage />} />
+        <Route path="invitations/:token" element={<MyInvitationsPage />} />
+        <Route path="account" element={<ProfilePage />} />
+        <Route path="account/tokens" element={<ApiTokensPage />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}

@@ -1,0 +1,15 @@
+export { Badge, severityTone, type Tone } from "./Badge";
+export { Button } from "./Button";
+export { Card, PageHeader } from "./Card";
+export { CopyButton } from "./CopyButton";
+export { Dialog } from "./Dialog";
+export { ErrorMessage } from "./ErrorMessage";
+export { SelectField, TextAreaField, TextField } from "./Field";
+export { Meter } from "./Meter";
+export { Loading, Spinner } from "./Spinner";
+export { EmptyState } from "./States";
+export { TabNav, type TabLink } from "./Tabs";
+export { ToastProvider, useToast } from "./Toast";
+export { QueryState } from "./QueryState";
+export { QualityScores, type Scores } from "./QualityScores";
+export { Icon } from "./Icon";

@@ -1,0 +1,2 @@
+export { ProfilePage } from "./components/ProfilePage";
+export { ApiTokensPage } from "./components/ApiTokensPage";

@@ -1,0 +1,1 @@
+export { RefinementPage } from "./components/RefinementPage";

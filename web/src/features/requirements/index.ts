@@ -1,0 +1,1 @@
+export { RequirementsPage } from "./components/RequirementsPage";
