@@ -11,6 +11,7 @@ import pytest
 from trellis.repos.sandbox import (
     PathEscape,
     make_read_only,
+    make_writable,
     read_file,
     remove_escaping_symlinks,
     remove_tree,
@@ -53,6 +54,15 @@ def test_escaping_symlinks_are_removed_after_checkout(tree: Path) -> None:
 
 
 def test_read_only_and_removal(tree: Path) -> None:
+    script = tree / "src" / "run.sh"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    make_read_only(tree)
+    assert (
+        stat.S_IMODE(script.stat().st_mode) == 0o500 and stat.S_IMODE((tree / "src" / "app.py").stat().st_mode) == 0o400
+    )
+    make_writable(tree)  # before a sync: executables stay executable
+    assert script.stat().st_mode & stat.S_IXUSR and script.stat().st_mode & stat.S_IWUSR
     make_read_only(tree)
     modes = [p.lstat().st_mode for p in [tree, *tree.rglob("*")] if not p.is_symlink()]
     assert modes and not any(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) for mode in modes)

@@ -47,15 +47,19 @@ def sandbox_for(base: Path, project_id: str, repo_id: str) -> SandboxPaths:
 
 
 def make_writable(path: Path) -> None:
-    """Undo `make_read_only` (before a sync or a removal). Symlinks themselves are never touched."""
+    """Undo `make_read_only` (before a sync or a removal), keeping executable bits. Symlinks are never touched."""
     if not path.exists():
         return
     for directory, dirnames, filenames in os.walk(path):
         os.chmod(directory, 0o700)
         for name in dirnames + filenames:
             child = os.path.join(directory, name)
-            if not os.path.islink(child):
-                os.chmod(child, 0o700 if os.path.isdir(child) else 0o600)
+            if os.path.islink(child):
+                continue
+            if os.path.isdir(child):
+                os.chmod(child, 0o700)
+            else:
+                os.chmod(child, stat.S_IMODE(os.stat(child).st_mode) | stat.S_IRUSR | stat.S_IWUSR)
 
 
 def make_read_only(path: Path) -> None:
