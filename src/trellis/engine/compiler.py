@@ -34,12 +34,13 @@ NodeFunction = Callable[[RunState, Any], dict[str, Any]]
 
 
 def node_input(graph: WorkflowGraph, node: ParsedNode, state: RunState) -> Any:
-    """What a node receives: the trigger data, its predecessor's output, or {predecessor: output} for a merge."""
+    """What a node receives: the trigger data, the output of the predecessor that just finished, or
+    {predecessor: output} for a wait_all merge."""
     if node.node_type.is_trigger:
         return state.get("trigger", {})
     outputs = state.get("outputs", {})
     predecessors = graph.predecessors(node.id)
-    if node.node_type.type == "merge":
+    if node.node_type.type == "merge" and node.config.mode == "wait_all":
         return {source: outputs[source] for source in predecessors if source in outputs}
     if len(predecessors) == 1:
         return outputs.get(predecessors[0])

@@ -7,6 +7,7 @@ A string that is exactly one `{{ expression }}` evaluates to the expression's na
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -14,7 +15,16 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-_ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+class _DataFirstEnvironment(ImmutableSandboxedEnvironment):
+    """`input.items` means the key "items" of the data, not the dict method: run data is JSON, keys come first."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Mapping) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
+_ENV = _DataFirstEnvironment(undefined=StrictUndefined, autoescape=False)
 _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\}\}).)*)\}\}\s*$", re.DOTALL)
 _MAX_RENDERED_CHARS = 1_000_000
 

@@ -65,13 +65,23 @@ def _settle(ctx: JobContext, execution: WorkflowExecution, outcome: runner.RunOu
     elif outcome.status == "waiting":
         for request in outcome.timers:
             _schedule_timer(execution_id, request)
+            if request.get("kind") == "subworkflow":
+                # The child may have finished before this run recorded that it waits for it.
+                _resume_parent_of(ctx, uuid.UUID(request["child_execution_id"]))
         events.publish(runtime, execution_id, "status_change", status="waiting")
-    elif outcome.status == "cancelled":
-        recorder.set_status(runtime, execution_id, ExecutionStatus.CANCELLED)
-        events.publish(runtime, execution_id, "status_change", status="cancelled")
-    elif outcome.status in ("completed", "failed"):
+    elif outcome.status in ("completed", "failed", "cancelled"):
+        if outcome.status == "cancelled":
+            recorder.set_status(runtime, execution_id, ExecutionStatus.CANCELLED)
         events.publish(runtime, execution_id, "status_change", status=outcome.status)
         log.info("execution_finished", execution_id=execution_id, status=outcome.status)
+        if execution.parent_execution_id is not None:
+            _resume_parent_of(ctx, execution.id)
+
+
+def _resume_parent_of(ctx: JobContext, child_id: uuid.UUID) -> None:
+    with ctx.session() as session:
+        service.resume_parent_if_done(session, child_id=child_id)
+        session.commit()
 
 
 def _schedule_timer(execution_id: str, request: dict[str, Any]) -> None:

@@ -58,9 +58,14 @@ def begin_node(
         if execution is None or execution.cancel_requested or execution.status != ExecutionStatus.RUNNING.value:
             raise ExecutionCancelled(execution_id)
         row = connection.execute(
-            select(_table.c.id, _table.c.status, _table.c.retry_count, _table.c.output_data, _table.c.metadata).where(
-                _table.c.execution_id == execution_uuid, _table.c.task_key == task_key
-            )
+            select(
+                _table.c.id,
+                _table.c.status,
+                _table.c.retry_count,
+                _table.c.output_data,
+                _table.c.metadata,
+                _table.c.start_time,
+            ).where(_table.c.execution_id == execution_uuid, _table.c.task_key == task_key)
         ).one_or_none()
         if row is None:
             connection.execute(
@@ -91,6 +96,8 @@ def begin_node(
             # Resumed after an approval or a timer: the same attempt goes on.
             values: dict[str, Any] = {"status": NodeStatus.RUNNING.value}
             attempt = row.retry_count + 1
+            # The pause counts in the node's duration: it started when it first ran.
+            now = row.start_time or now
         else:
             # A retry after a failure, or a re-run after a worker died mid-node.
             values = {

@@ -20,6 +20,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphBubbleUp
 from langgraph.types import Command
 
+from trellis.core.errors import TrellisError
 from trellis.engine.checkpoints import checkpointer_for
 from trellis.engine.compiler import RunState, compile_graph, node_input
 from trellis.engine.graph import ParsedNode, WorkflowGraph, parse_graph
@@ -158,6 +159,7 @@ def _node_function(runtime: Runtime, graph: WorkflowGraph, node: ParsedNode) -> 
             execution_id=execution_id,
             task_key=task_key,
             status=NodeStatus.COMPLETED,
+            started_at=start.started_at,
             output=result.output,
             details=details,
         )
@@ -220,7 +222,7 @@ def _record_failure(
 ) -> NodeRunFailed:
     attempt = start.attempt
     transient = exc.transient if isinstance(exc, NodeError) else _looks_transient(exc)
-    message = str(exc) if isinstance(exc, NodeError) else f"{type(exc).__name__}: {exc}"
+    message = str(exc) if isinstance(exc, (NodeError, TrellisError)) else f"{type(exc).__name__}: {exc}"
     retries_used = attempt - 1
     retry_in = (
         node.retry.delay_before_retry(retries_used + 1) if transient and retries_used < node.retry.max_retries else None

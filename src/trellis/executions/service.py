@@ -123,6 +123,66 @@ def start_execution(
     return execution
 
 
+def start_child_execution(
+    runtime: Any,
+    *,
+    parent_execution_id: uuid.UUID,
+    parent_node_id: str,
+    workspace_id: uuid.UUID,
+    workflow_id: uuid.UUID,
+    trigger_data: dict[str, Any],
+    key: str,
+) -> uuid.UUID:
+    """Start (once per `key`) a child execution for a sub-workflow node; returns its id."""
+    trigger_key = f"sub:{parent_execution_id}:{key}"
+    with runtime.database.session_factory() as session:
+        workflow = session.get(Workflow, workflow_id)
+        if workflow is None or workflow.workspace_id != workspace_id:
+            raise NotFound(f"Workflow {workflow_id} does not exist in this workspace.")
+        child = start_execution(
+            session,
+            workflow=workflow,
+            trigger_type="manual",
+            trigger_data=trigger_data,
+            trigger_node_id=_first_trigger(workflow),
+            trigger_key=trigger_key,
+            parent_execution_id=parent_execution_id,
+        )
+        if child is not None:
+            child.details = {"parent_node_id": parent_node_id}
+            session.commit()
+            return child.id
+        existing = session.scalar(
+            select(WorkflowExecution.id).where(
+                WorkflowExecution.workflow_id == workflow_id, WorkflowExecution.trigger_key == trigger_key
+            )
+        )
+        assert existing is not None
+        return existing
+
+
+def _first_trigger(workflow: Workflow) -> str | None:
+    manual = [n["id"] for n in workflow.nodes if n.get("type") == "manual"]
+    return manual[0] if manual else None
+
+
+def resume_parent_if_done(db_session: Session, *, child_id: uuid.UUID) -> bool:
+    """When a child execution has finished and its parent waits on it, resume the parent with the result."""
+    child = db_session.get(WorkflowExecution, child_id)
+    if child is None or child.parent_execution_id is None or child.status not in FINISHED:
+        return False
+    node_id = (child.details or {}).get("parent_node_id")
+    if not node_id:
+        return False
+    outcome = {
+        "status": child.status,
+        "output": child.output,
+        "error": child.error_message,
+        "child_execution_id": str(child.id),
+    }
+    return resume_after_timer(db_session, execution_id=child.parent_execution_id, node_id=node_id, decision=outcome)
+
+
 def start_manual(
     db_session: Session,
     *,

@@ -18,6 +18,9 @@ _MODULES = (
     "wait",
     "approval",
     "http_request",
+    "agent",
+    "mcp_tool",
+    "subworkflow",
 )
 
 NODE_TYPES: dict[str, NodeType] = {}

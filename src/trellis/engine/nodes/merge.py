@@ -14,13 +14,14 @@ class MergeConfig(NodeConfig):
 
 
 def run(context: NodeContext, config: MergeConfig) -> Any:
-    return context.input  # the engine hands a merge node {predecessor id: output}
+    # wait_all: the engine hands {predecessor id: output}; any: the output that just arrived.
+    return context.input
 
 
 NODE = NodeType(
     type="merge",
     category="logic",
-    description="Joins branches into {node id: output}.",
+    description="Joins branches: wait_all gives {node id: output}; any passes each arrival on.",
     config_model=MergeConfig,
     run=run,
     min_inputs=2,
