@@ -236,12 +236,13 @@ def test_import_list_run_export_show_and_logs_from_the_cli(trellis, tmp_path: Pa
 def test_waiting_runs_time_out_of_wait_and_can_be_cancelled(trellis, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     source = write(tmp_path / "approval.json", APPROVAL)
     workflow_id = trellis("workflow", "import", str(source)).stdout.split()[0]
-    waited = trellis("workflow", "run", workflow_id, "--timeout", "3")
+    # Long enough to reach the approval on a busy machine; the run then stays waiting until the timeout.
+    waited = trellis("workflow", "run", workflow_id, "--timeout", "10")
     assert waited.exit_code == 1
     execution_id = waited.stdout.strip()
     assert f"waiting for approval at node ask: POST /api/v1/executions/{execution_id}/approve" in waited.stderr
     assert waited.stderr.strip().splitlines()[-1] == (
-        f"trellis: execution {execution_id} is still waiting after 3 s (it keeps running on the server)"
+        f"trellis: execution {execution_id} is still waiting after 10 s (it keeps running on the server)"
     )
     cancelled = trellis("execution", "cancel", execution_id)
     assert cancelled.exit_code == 0 and cancelled.stdout.strip() == f"{execution_id} cancelled"

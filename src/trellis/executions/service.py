@@ -152,7 +152,7 @@ def start_child_execution(
             child.details = {"parent_node_id": parent_node_id}
             session.commit()
             return child.id
-        existing = session.scalar(
+        existing: uuid.UUID | None = session.scalar(
             select(WorkflowExecution.id).where(
                 WorkflowExecution.workflow_id == workflow_id, WorkflowExecution.trigger_key == trigger_key
             )
