@@ -15,6 +15,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+
 class _DataFirstEnvironment(ImmutableSandboxedEnvironment):
     """`input.items` means the key "items" of the data, not the dict method: run data is JSON, keys come first."""
 
