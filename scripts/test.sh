@@ -2,7 +2,9 @@
 # Install everything and run the whole test suite, integration tests included:
 # Debian packages (PostgreSQL, Redis) when missing, the Python package with its dev extras,
 # then a throwaway PostgreSQL and Redis on loopback for the duration of the run.
-# Extra arguments go to pytest (e.g. scripts/test.sh -k jobs -x).
+# Then the web UI: lint, typecheck, Vitest, build, the API-client staleness check, and the
+# Playwright journey in Debian's Chromium (apt) against a real `trellis serve`.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k jobs -x); TRELLIS_SKIP_WEB=1 skips the web steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -14,6 +16,7 @@ pg_bin_dir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
 need_apt=()
 [ -n "$(pg_bin_dir)" ] && [ -x "$(pg_bin_dir)/initdb" ] || need_apt+=(postgresql)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
+[ "${TRELLIS_SKIP_WEB:-0}" = 1 ] || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     log "missing ${need_apt[*]}: run as root, or install them: sudo apt-get install -y ${need_apt[*]}"
@@ -77,10 +80,38 @@ export TRELLIS_TEST_DATABASE_URL="postgresql://trellis:trellis@127.0.0.1:$PG_POR
 export TRELLIS_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export TRELLIS_REQUIRE_INTEGRATION=1
 
+# ---------------------------------------------------------------- web UI checks
+web_status=0
+run_web() {
+  [ "${TRELLIS_SKIP_WEB:-0}" = 1 ] && { log "web UI: skipped (TRELLIS_SKIP_WEB=1)"; return 0; }
+  command -v npm >/dev/null || { log "web UI: Node.js 20.19+ and npm are required (apt-get install nodejs npm)"; return 1; }
+  local start=$SECONDS
+  log "web UI: npm ci"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error) || return 1
+  log "web UI: lint, typecheck, unit tests, build"
+  (cd web && npm run --silent lint && npm run --silent typecheck && npm run --silent test && npm run --silent build) || return 1
+  log "web UI: typed API client matches the server's OpenAPI schema"
+  scripts/gen-api.sh --check || return 1
+  log "web UI: checks took $((SECONDS - start)) s"
+}
+run_web || web_status=1
+
 # ---------------------------------------------------------------- tests
 log "running the test suite"
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?
 set -e
-exit $status
+
+e2e_status=0
+if [ "${TRELLIS_SKIP_WEB:-0}" != 1 ] && [ $web_status -eq 0 ]; then
+  log "web UI: end-to-end journey in Chromium (screenshots in tests/e2e/screenshots/)"
+  start=$SECONDS
+  (cd web && npm run --silent e2e) || e2e_status=1
+  log "web UI: end-to-end took $((SECONDS - start)) s"
+fi
+[ $web_status -eq 0 ] || log "FAILED: web UI checks (lint, typecheck, unit tests, build or API-client staleness)"
+[ $e2e_status -eq 0 ] || log "FAILED: web UI end-to-end journey"
+[ $status -ne 0 ] && exit $status
+[ $web_status -eq 0 ] && [ $e2e_status -eq 0 ] || exit 1
+exit 0

@@ -38,5 +38,32 @@ export function diffWords(before: string, after: string): DiffPart[] {
   }
   while (i < a.length) push("removed", a[i++]!);
   while (j < b.length) push("added", b[j++]!);
-  return parts;
+  return coalesce(parts);
+}
+
+/** "should be fast" replaced as a whole reads better than should| |be| |fast: whitespace between changes joins them. */
+function coalesce(parts: DiffPart[]): DiffPart[] {
+  const out: DiffPart[] = [];
+  let removed = "";
+  let added = "";
+  const flush = () => {
+    if (removed) out.push({ kind: "removed", text: removed });
+    if (added) out.push({ kind: "added", text: added });
+    removed = "";
+    added = "";
+  };
+  parts.forEach((part, index) => {
+    const between = part.kind === "same" && /^\s+$/.test(part.text) && index > 0 && index < parts.length - 1 && parts[index - 1]!.kind !== "same" && parts[index + 1]!.kind !== "same";
+    if (part.kind === "removed") removed += part.text;
+    else if (part.kind === "added") added += part.text;
+    else if (between) {
+      removed += part.text;
+      added += part.text;
+    } else {
+      flush();
+      out.push(part);
+    }
+  });
+  flush();
+  return out;
 }

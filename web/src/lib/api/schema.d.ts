@@ -25,6 +25,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Agents
+         * @description Agents of one workspace, or of every workspace you are a member of.
+         */
+        get: operations["list_agents_api_v1_agents_get"];
+        put?: never;
+        /** Create Agent */
+        post: operations["create_agent_api_v1_agents_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{agent_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Agent */
+        get: operations["read_agent_api_v1_agents__agent_id__get"];
+        /**
+         * Update Agent
+         * @description Fields sent replace the stored ones; fields left out keep their values.
+         */
+        put: operations["update_agent_api_v1_agents__agent_id__put"];
+        post?: never;
+        /** Delete Agent */
+        delete: operations["delete_agent_api_v1_agents__agent_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{agent_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Agent
+         * @description Run the agent once on `input` through its provider: the answer, tool calls, usage and cost.
+         */
+        post: operations["test_agent_api_v1_agents__agent_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -229,6 +292,127 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/code/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Connect Repository
+         * @description Connect a Git repository to a project: checks access and size first, then queues the clone.
+         */
+        post: operations["connect_repository_api_v1_code_connect_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/code/projects/{project_id}/repos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Project Repositories
+         * @description Every repository of a project, disconnected ones included (seed 001 returns a plain list).
+         */
+        get: operations["list_project_repositories_api_v1_code_projects__project_id__repos_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/code/repos/{repo_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Repository */
+        get: operations["read_repository_api_v1_code_repos__repo_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Disconnect Repository
+         * @description Disconnect: the token is deleted at once, the sandbox by a cleanup job (CLEANING -> CLEANED).
+         */
+        delete: operations["disconnect_repository_api_v1_code_repos__repo_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/code/repos/{repo_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Repository Status
+         * @description Clone status, progress and error messages (seed 001).
+         */
+        get: operations["repository_status_api_v1_code_repos__repo_id__status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/code/repos/{repo_id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Repository
+         * @description Fetch new commits (a FAILED clone is cloned again); poll the status endpoint for the new commit.
+         */
+        post: operations["sync_repository_api_v1_code_repos__repo_id__sync_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/code/repositories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Repositories
+         * @description Seed 000: the connected repositories of your workspaces (or of one), newest first.
+         */
+        get: operations["list_repositories_api_v1_code_repositories_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dev/outbox": {
         parameters: {
             query?: never;
@@ -249,6 +433,160 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Executions */
+        get: operations["list_executions_api_v1_executions_get"];
+        put?: never;
+        /** Start Execution */
+        post: operations["start_execution_api_v1_executions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{execution_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Execution */
+        get: operations["read_execution_api_v1_executions__execution_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{execution_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve */
+        post: operations["approve_api_v1_executions__execution_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{execution_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel Execution */
+        post: operations["cancel_execution_api_v1_executions__execution_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{execution_id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Execution Logs */
+        get: operations["execution_logs_api_v1_executions__execution_id__logs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{execution_id}/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Execution Nodes */
+        get: operations["execution_nodes_api_v1_executions__execution_id__nodes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{execution_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject */
+        post: operations["reject_api_v1_executions__execution_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{execution_id}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rerun Execution */
+        post: operations["rerun_execution_api_v1_executions__execution_id__rerun_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{execution_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retry Execution */
+        post: operations["retry_execution_api_v1_executions__execution_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -260,6 +598,23 @@ export interface paths {
         get: operations["health_api_v1_health_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hooks/{workflow_id}/{node_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Webhook Delivery */
+        post: operations["webhook_delivery_api_v1_hooks__workflow_id___node_id__post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -366,6 +721,127 @@ export interface paths {
         };
         /** The process is up */
         get: operations["live_api_v1_live_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mcp/servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Servers */
+        get: operations["list_servers_api_v1_mcp_servers_get"];
+        put?: never;
+        /** Create Server */
+        post: operations["create_server_api_v1_mcp_servers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mcp/servers/{server_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Server */
+        get: operations["read_server_api_v1_mcp_servers__server_id__get"];
+        /**
+         * Update Server
+         * @description Change the given fields (others keep their value). An env or header value of `***` keeps the stored one.
+         *
+         *     Changing how the server is reached closes this process's session and sets the status to
+         *     `disconnected`; connect again to use the new settings.
+         */
+        put: operations["update_server_api_v1_mcp_servers__server_id__put"];
+        post?: never;
+        /** Delete Server */
+        delete: operations["delete_server_api_v1_mcp_servers__server_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mcp/servers/{server_id}/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Connect Server
+         * @description Start (stdio) or reach the server, run the MCP handshake, and store its capabilities and tools.
+         */
+        post: operations["connect_server_api_v1_mcp_servers__server_id__connect_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mcp/servers/{server_id}/disconnect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disconnect Server
+         * @description Close the session (a stdio server's process is stopped) and mark the server disconnected.
+         */
+        post: operations["disconnect_server_api_v1_mcp_servers__server_id__disconnect_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mcp/servers/{server_id}/tools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tools
+         * @description A connected server's tools from its live session (reopened if this process has none); otherwise
+         *     the list stored at the last connect, with `source: "cache"`.
+         */
+        get: operations["list_tools_api_v1_mcp_servers__server_id__tools_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/node-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Node Types */
+        get: operations["node_types_api_v1_node_types_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -642,6 +1118,199 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Workflows */
+        get: operations["list_workflows_api_v1_workflows_get"];
+        put?: never;
+        /** Create Workflow */
+        post: operations["create_workflow_api_v1_workflows_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import Workflow */
+        post: operations["import_workflow_api_v1_workflows_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{workflow_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Workflow */
+        get: operations["read_workflow_api_v1_workflows__workflow_id__get"];
+        /** Update Workflow */
+        put: operations["update_workflow_api_v1_workflows__workflow_id__put"];
+        post?: never;
+        /** Delete Workflow */
+        delete: operations["delete_workflow_api_v1_workflows__workflow_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{workflow_id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Diff Versions */
+        get: operations["diff_versions_api_v1_workflows__workflow_id__diff_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{workflow_id}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Duplicate Workflow */
+        post: operations["duplicate_workflow_api_v1_workflows__workflow_id__duplicate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{workflow_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export Workflow */
+        get: operations["export_workflow_api_v1_workflows__workflow_id__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{workflow_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change Status */
+        patch: operations["change_status_api_v1_workflows__workflow_id__status_patch"];
+        trace?: never;
+    };
+    "/api/v1/workflows/{workflow_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Versions */
+        get: operations["list_versions_api_v1_workflows__workflow_id__versions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{workflow_id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Version */
+        get: operations["read_version_api_v1_workflows__workflow_id__versions__version__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{workflow_id}/versions/{version}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore Version */
+        post: operations["restore_version_api_v1_workflows__workflow_id__versions__version__restore_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{workflow_id}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Webhook Info
+         * @description The webhook URLs and signing secret (created on first call; `?rotate=true` replaces it). Editors only.
+         */
+        post: operations["webhook_info_api_v1_workflows__workflow_id__webhook_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces": {
         parameters: {
             query?: never;
@@ -879,6 +1548,324 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AgentCreate */
+        AgentCreate: {
+            /**
+             * Base Url
+             * @description Self-hosted endpoint, e.g. http://ollama:11434.
+             */
+            base_url?: string | null;
+            /**
+             * Credential Id
+             * @description Workspace credential (kind llm_api_key) with the key.
+             */
+            credential_id?: string | null;
+            /** Max Tokens */
+            max_tokens?: number | null;
+            /**
+             * Max Tool Depth
+             * @description Most rounds of tool calls in one run.
+             * @default 8
+             */
+            max_tool_depth: number;
+            /** Memory Config */
+            memory_config?: {
+                [key: string]: unknown;
+            };
+            /** Metadata */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Model
+             * @description Unset: TRELLIS_LLM_MODEL.
+             */
+            model?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Node Id
+             * @description Its node in that workflow, if any.
+             */
+            node_id?: string | null;
+            /** Permissions */
+            permissions?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Provider
+             * @description openai (any OpenAI-compatible server), anthropic or ollama. Unset: TRELLIS_LLM_PROVIDER.
+             */
+            provider?: ("openai" | "anthropic" | "ollama") | null;
+            /**
+             * Sub Agents
+             * @description Agents of the same workspace.
+             */
+            sub_agents?: string[];
+            /** System Prompt */
+            system_prompt?: string | null;
+            /** Temperature */
+            temperature?: number | null;
+            /** Tools */
+            tools?: components["schemas"]["McpTools"][];
+            /**
+             * Type
+             * @default agent
+             * @enum {string}
+             */
+            type: "agent" | "trigger" | "action" | "logic" | "integration";
+            /**
+             * Workflow Id
+             * @description The workflow this agent belongs to, if any.
+             */
+            workflow_id?: string | null;
+            /**
+             * Workspace Id
+             * @description Default: your personal workspace.
+             */
+            workspace_id?: string | null;
+        };
+        /** AgentList */
+        AgentList: {
+            /** Items */
+            items: components["schemas"]["AgentRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** AgentRead */
+        AgentRead: {
+            /** Base Url */
+            base_url: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Credential Id */
+            credential_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Max Tokens */
+            max_tokens: number | null;
+            /** Max Tool Depth */
+            max_tool_depth: number;
+            /** Memory Config */
+            memory_config: {
+                [key: string]: unknown;
+            };
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Model */
+            model: string | null;
+            /** Name */
+            name: string;
+            /** Node Id */
+            node_id: string | null;
+            /** Permissions */
+            permissions: {
+                [key: string]: unknown;
+            };
+            /** Provider */
+            provider: string | null;
+            /** Sub Agents */
+            sub_agents: string[];
+            /** System Prompt */
+            system_prompt: string | null;
+            /** Temperature */
+            temperature: number | null;
+            /** Tools */
+            tools: {
+                [key: string]: unknown;
+            }[];
+            /** Type */
+            type: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Workflow Id */
+            workflow_id: string | null;
+            /**
+             * Workspace Id
+             * Format: uuid
+             */
+            workspace_id: string;
+        };
+        /** AgentTestCall */
+        AgentTestCall: {
+            /** Cost Usd */
+            cost_usd: number | null;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Finish Reason */
+            finish_reason: string;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Model */
+            model: string;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Provider */
+            provider: string;
+        };
+        /** AgentTestRequest */
+        AgentTestRequest: {
+            /**
+             * Input
+             * @description The user message to answer.
+             */
+            input: string;
+            /**
+             * Use Tools
+             * @description Give the agent its MCP tools (needs the servers reachable).
+             * @default true
+             */
+            use_tools: boolean;
+        };
+        /** AgentTestResult */
+        AgentTestResult: {
+            /**
+             * Agent Id
+             * Format: uuid
+             */
+            agent_id: string;
+            /** Answer */
+            answer: string;
+            /** Calls */
+            calls: components["schemas"]["AgentTestCall"][];
+            /**
+             * Cost Usd
+             * @description USD from the price table; null when a model has no price.
+             */
+            cost_usd: number | null;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Model */
+            model: string;
+            /** Provider */
+            provider: string;
+            /**
+             * Stopped
+             * @enum {string}
+             */
+            stopped: "final_answer" | "max_tool_depth";
+            /** Tool Calls */
+            tool_calls: components["schemas"]["AgentTestToolCall"][];
+            usage: components["schemas"]["AgentTestUsage"];
+        };
+        /** AgentTestToolCall */
+        AgentTestToolCall: {
+            /** Arguments */
+            arguments: {
+                [key: string]: unknown;
+            };
+            /** Depth */
+            depth: number;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Is Error */
+            is_error: boolean;
+            /** Name */
+            name: string;
+            /** Result */
+            result: string;
+        };
+        /** AgentTestUsage */
+        AgentTestUsage: {
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Total Tokens */
+            total_tokens: number;
+        };
+        /**
+         * AgentUpdate
+         * @description PUT body: the fields sent replace the stored ones; fields left out keep their values.
+         */
+        AgentUpdate: {
+            /**
+             * Base Url
+             * @description Self-hosted endpoint, e.g. http://ollama:11434.
+             */
+            base_url?: string | null;
+            /**
+             * Credential Id
+             * @description Workspace credential (kind llm_api_key) with the key.
+             */
+            credential_id?: string | null;
+            /** Max Tokens */
+            max_tokens?: number | null;
+            /**
+             * Max Tool Depth
+             * @description Most rounds of tool calls in one run.
+             * @default 8
+             */
+            max_tool_depth: number;
+            /** Memory Config */
+            memory_config?: {
+                [key: string]: unknown;
+            };
+            /** Metadata */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Model
+             * @description Unset: TRELLIS_LLM_MODEL.
+             */
+            model?: string | null;
+            /** Name */
+            name?: string | null;
+            /**
+             * Node Id
+             * @description Its node in that workflow, if any.
+             */
+            node_id?: string | null;
+            /** Permissions */
+            permissions?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Provider
+             * @description openai (any OpenAI-compatible server), anthropic or ollama. Unset: TRELLIS_LLM_PROVIDER.
+             */
+            provider?: ("openai" | "anthropic" | "ollama") | null;
+            /**
+             * Sub Agents
+             * @description Agents of the same workspace.
+             */
+            sub_agents?: string[];
+            /** System Prompt */
+            system_prompt?: string | null;
+            /** Temperature */
+            temperature?: number | null;
+            /** Tools */
+            tools?: components["schemas"]["McpTools"][];
+            /**
+             * Type
+             * @default agent
+             * @enum {string}
+             */
+            type: "agent" | "trigger" | "action" | "logic" | "integration";
+            /**
+             * Workflow Id
+             * @description The workflow this agent belongs to, if any.
+             */
+            workflow_id?: string | null;
+        };
         /** AnswerIn */
         AnswerIn: {
             /**
@@ -957,6 +1944,16 @@ export interface components {
             prefix: string;
             /** Scope */
             scope: string;
+        };
+        /** ApprovalDecision */
+        ApprovalDecision: {
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Node Id
+             * @description Needed only when several approvals wait.
+             */
+            node_id?: string | null;
         };
         /** AuditRecordList */
         AuditRecordList: {
@@ -1090,6 +2087,143 @@ export interface components {
              * Format: uuid
              */
             workspace_id: string;
+        };
+        /** ExecutionList */
+        ExecutionList: {
+            /** Items */
+            items: components["schemas"]["ExecutionRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** ExecutionLogList */
+        ExecutionLogList: {
+            /** Items */
+            items: components["schemas"]["ExecutionLogRead"][];
+            /** Next After Id */
+            next_after_id: number;
+        };
+        /** ExecutionLogRead */
+        ExecutionLogRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            } | null;
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Message */
+            message: string;
+            /** Node Id */
+            node_id: string | null;
+        };
+        /** ExecutionRead */
+        ExecutionRead: {
+            /** Cancel Requested */
+            cancel_requested: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Duration Ms */
+            duration_ms: number | null;
+            /** End Time */
+            end_time: string | null;
+            /** Error Message */
+            error_message: string | null;
+            /** Failed Node Id */
+            failed_node_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Output */
+            output: {
+                [key: string]: unknown;
+            } | null;
+            /** Parent Execution Id */
+            parent_execution_id: string | null;
+            /** Run */
+            run: number;
+            /** Start Time */
+            start_time: string | null;
+            /** Status */
+            status: string;
+            /** Trigger Data */
+            trigger_data: {
+                [key: string]: unknown;
+            };
+            /** Trigger Node Id */
+            trigger_node_id: string;
+            /** Trigger Type */
+            trigger_type: string;
+            /** User Id */
+            user_id: string | null;
+            /**
+             * Workflow Id
+             * Format: uuid
+             */
+            workflow_id: string;
+            /** Workflow Version */
+            workflow_version: number;
+            /**
+             * Workspace Id
+             * Format: uuid
+             */
+            workspace_id: string;
+        };
+        /** ExecutionStart */
+        ExecutionStart: {
+            /** Trigger Data */
+            trigger_data?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Trigger Node Id
+             * @description Which trigger, when there are several.
+             */
+            trigger_node_id?: string | null;
+            /**
+             * Trigger Type
+             * @default manual
+             */
+            trigger_type: string;
+            /**
+             * Workflow Id
+             * Format: uuid
+             */
+            workflow_id: string;
+        };
+        /** ExecutionStarted */
+        ExecutionStarted: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Status */
+            status: string;
+            /**
+             * Workflow Id
+             * Format: uuid
+             */
+            workflow_id: string;
         };
         /** FindingRead */
         FindingRead: {
@@ -1361,6 +2495,241 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** McpServerCreate */
+        McpServerCreate: {
+            /**
+             * Args
+             * @description stdio: its arguments (visible in `ps`).
+             */
+            args?: string[] | null;
+            /**
+             * Command
+             * @description stdio: the executable to run.
+             */
+            command?: string | null;
+            /** Description */
+            description?: string | null;
+            /**
+             * Env
+             * @description stdio: environment variables for the process (secrets belong here, not in args). Stored encrypted; read back as names with `***` values. In an update, `***` keeps a stored value.
+             */
+            env?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Headers
+             * @description sse / streamable_http: HTTP headers sent on every request (e.g. Authorization). Stored encrypted; read back masked like env.
+             */
+            headers?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Name
+             * @description Unique within the workspace.
+             */
+            name: string;
+            type: components["schemas"]["McpTransport"];
+            /**
+             * Url
+             * @description sse / streamable_http: the http(s) endpoint.
+             */
+            url?: string | null;
+            /**
+             * Workspace Id
+             * @description Defaults to your personal workspace.
+             */
+            workspace_id?: string | null;
+        };
+        /** McpServerList */
+        McpServerList: {
+            /** Items */
+            items: components["schemas"]["McpServerRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** McpServerRead */
+        McpServerRead: {
+            /** Args */
+            args: string[];
+            /** Capabilities */
+            capabilities: {
+                [key: string]: unknown;
+            };
+            /** Command */
+            command: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Description */
+            description: string | null;
+            /**
+             * Env
+             * @description Variable names, each value shown as `***`.
+             */
+            env: {
+                [key: string]: string;
+            };
+            /**
+             * Headers
+             * @description Header names, each value shown as `***`.
+             */
+            headers: {
+                [key: string]: string;
+            };
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Connected At */
+            last_connected_at: string | null;
+            /** Last Error */
+            last_error: string | null;
+            /** Name */
+            name: string;
+            /** Protocol Version */
+            protocol_version: string | null;
+            /** Server Info */
+            server_info: {
+                [key: string]: unknown;
+            } | null;
+            status: components["schemas"]["McpServerStatus"];
+            /** Tool Count */
+            tool_count: number;
+            type: components["schemas"]["McpTransport"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string | null;
+            /**
+             * Workspace Id
+             * Format: uuid
+             */
+            workspace_id: string;
+        };
+        /**
+         * McpServerStatus
+         * @enum {string}
+         */
+        McpServerStatus: "connected" | "disconnected" | "error";
+        /**
+         * McpServerUpdate
+         * @description Fields left out keep their value; the result is validated as a whole.
+         */
+        McpServerUpdate: {
+            /**
+             * Args
+             * @description stdio: its arguments (visible in `ps`).
+             */
+            args?: string[] | null;
+            /**
+             * Command
+             * @description stdio: the executable to run.
+             */
+            command?: string | null;
+            /** Description */
+            description?: string | null;
+            /**
+             * Env
+             * @description stdio: environment variables for the process (secrets belong here, not in args). Stored encrypted; read back as names with `***` values. In an update, `***` keeps a stored value.
+             */
+            env?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Headers
+             * @description sse / streamable_http: HTTP headers sent on every request (e.g. Authorization). Stored encrypted; read back masked like env.
+             */
+            headers?: {
+                [key: string]: string;
+            } | null;
+            /** Name */
+            name?: string | null;
+            type?: components["schemas"]["McpTransport"] | null;
+            /**
+             * Url
+             * @description sse / streamable_http: the http(s) endpoint.
+             */
+            url?: string | null;
+        };
+        /** McpToolList */
+        McpToolList: {
+            /** Fetched At */
+            fetched_at: string | null;
+            /** Items */
+            items: components["schemas"]["McpToolRead"][];
+            /**
+             * Server Id
+             * Format: uuid
+             */
+            server_id: string;
+            /**
+             * Source
+             * @description `live`: just listed by a connected session; `cache`: the list stored at the last connect.
+             * @enum {string}
+             */
+            source: "live" | "cache";
+            status: components["schemas"]["McpServerStatus"];
+        };
+        /** McpToolRead */
+        McpToolRead: {
+            /** Annotations */
+            annotations?: {
+                [key: string]: unknown;
+            } | null;
+            /** Description */
+            description?: string | null;
+            /** Input Schema */
+            input_schema?: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+            /** Output Schema */
+            output_schema?: {
+                [key: string]: unknown;
+            } | null;
+            /** Title */
+            title?: string | null;
+        };
+        /**
+         * McpTools
+         * @description Tools of one registered MCP server; `tools` narrows to some of them (plain or `server__tool` names).
+         */
+        McpTools: {
+            /**
+             * Server Id
+             * Format: uuid
+             */
+            server_id: string;
+            /**
+             * Tools
+             * @description Only these tools. Unset: all the server's tools.
+             */
+            tools?: string[] | null;
+            /**
+             * Type
+             * @default mcp
+             * @constant
+             */
+            type: "mcp";
+        };
+        /**
+         * McpTransport
+         * @enum {string}
+         */
+        McpTransport: "stdio" | "sse" | "streamable_http";
         /** MemberList */
         MemberList: {
             /** Items */
@@ -1385,6 +2754,70 @@ export interface components {
              * Format: uuid
              */
             user_id: string;
+        };
+        /** NodeExecutionList */
+        NodeExecutionList: {
+            /** Items */
+            items: components["schemas"]["NodeExecutionRead"][];
+        };
+        /** NodeExecutionRead */
+        NodeExecutionRead: {
+            /** Duration Ms */
+            duration_ms: number | null;
+            /** End Time */
+            end_time: string | null;
+            /** Error Message */
+            error_message: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Input Data */
+            input_data: unknown | null;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Node Id */
+            node_id: string;
+            /** Node Type */
+            node_type: string;
+            /** Output Data */
+            output_data: unknown | null;
+            /** Retry Count */
+            retry_count: number;
+            /** Run */
+            run: number;
+            /** Start Time */
+            start_time: string | null;
+            /** Status */
+            status: string;
+            /** Step */
+            step: number;
+        };
+        /** NodeTypeRead */
+        NodeTypeRead: {
+            /** Category */
+            category: string;
+            /** Config Schema */
+            config_schema: {
+                [key: string]: unknown;
+            };
+            /** Description */
+            description: string;
+            /** Dynamic Handles */
+            dynamic_handles: boolean;
+            /** Handles */
+            handles: string[];
+            /** Is Trigger */
+            is_trigger: boolean;
+            /** Min Inputs */
+            min_inputs: number;
+            /** Side Effects */
+            side_effects: boolean;
+            /** Type */
+            type: string;
         };
         /** OptionRead */
         OptionRead: {
@@ -1712,6 +3145,206 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** RepositoryConnect */
+        RepositoryConnect: {
+            /**
+             * Access Token
+             * @description Token for the host (GitHub, GitLab, Bitbucket, or any HTTPS Git server). Stored encrypted; never returned. Optional for public and local repositories.
+             */
+            access_token?: string | null;
+            /**
+             * Branch
+             * @description Branch to clone. Default: the remote's HEAD.
+             */
+            branch?: string | null;
+            /**
+             * Git Url
+             * @description https://host/owner/repo(.git); `file:///path` or `/path` when the server allows local roots.
+             */
+            git_url: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * Request Id
+             * @description Idempotency key (seed 000 convention).
+             */
+            request_id?: string | null;
+            /**
+             * Username
+             * @description User name sent with the token to generic HTTPS hosts (default `git`). GitHub, GitLab and Bitbucket use their own token schemes (x-access-token, oauth2, x-token-auth).
+             */
+            username?: string | null;
+        };
+        /**
+         * RepositoryConnected
+         * @description Seed 001's connect response (201).
+         */
+        RepositoryConnected: {
+            /** Branch */
+            branch: string | null;
+            /** Clone Status */
+            clone_status: string;
+            /**
+             * Commit Sha
+             * @description The branch head seen by the pre-check.
+             */
+            commit_sha: string | null;
+            /**
+             * Connected
+             * @default true
+             */
+            connected: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Estimated Size Mb */
+            estimated_size_mb: number | null;
+            /** Git Url */
+            git_url: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Provider */
+            provider: string;
+            /**
+             * Repo Id
+             * Format: uuid
+             */
+            repo_id: string;
+            /**
+             * Size Source
+             * @description github_api, gitlab_api, bitbucket_api, local_objects or shallow_fetch.
+             */
+            size_source: string | null;
+            /**
+             * Task Id
+             * Format: uuid
+             */
+            task_id: string;
+        };
+        /**
+         * RepositoryJobAccepted
+         * @description 202 for sync and disconnect: the job that does the work, and the status to poll.
+         */
+        RepositoryJobAccepted: {
+            /** Clone Status */
+            clone_status: string;
+            /** Commit Sha */
+            commit_sha: string | null;
+            /**
+             * Repo Id
+             * Format: uuid
+             */
+            repo_id: string;
+            /**
+             * Task Id
+             * Format: uuid
+             */
+            task_id: string;
+        };
+        /** RepositoryList */
+        RepositoryList: {
+            /** Items */
+            items: components["schemas"]["RepositoryRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * RepositoryRead
+         * @description Seed 001's repository details.
+         */
+        RepositoryRead: {
+            /** Branch */
+            branch: string | null;
+            /** Clone Status */
+            clone_status: string;
+            /** Commit Sha */
+            commit_sha: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Estimated Size Mb */
+            estimated_size_mb: number | null;
+            /** File Count */
+            file_count: number | null;
+            /** Git Url */
+            git_url: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Synced At */
+            last_synced_at: string | null;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Provider */
+            provider: string;
+            /** Repository Size Mb */
+            repository_size_mb: number | null;
+            /** Sandbox Path */
+            sandbox_path: string | null;
+            /**
+             * Token Hint
+             * @description Masked token (`ghp_...cdef`), or null when none is stored.
+             */
+            token_hint?: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * RepositoryStatus
+         * @description Seed 001's status response, plus the error code and the current job.
+         */
+        RepositoryStatus: {
+            /** Clone Status */
+            clone_status: string;
+            /** Commit Sha */
+            commit_sha: string | null;
+            /** Error Code */
+            error_code: string | null;
+            /** Error Message */
+            error_message: string | null;
+            /** File Count */
+            file_count: number | null;
+            /** Progress Message */
+            progress_message: string | null;
+            /**
+             * Repo Id
+             * Format: uuid
+             */
+            repo_id: string;
+            /** Repository Size Mb */
+            repository_size_mb: number | null;
+            /** Sandbox Path */
+            sandbox_path: string | null;
+            /** Task Id */
+            task_id: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** RequirementIn */
         RequirementIn: {
             /** Acceptance Criteria */
@@ -1775,6 +3408,11 @@ export interface components {
             updated_at: string;
             /** Version */
             version: number;
+        };
+        /** RerunRequest */
+        RerunRequest: {
+            /** From Node */
+            from_node: string;
         };
         /**
          * Role
@@ -1914,6 +3552,253 @@ export interface components {
             source: string;
             /** Source Ref */
             source_ref: string | null;
+            /** Version */
+            version: number;
+        };
+        /** WebhookInfo */
+        WebhookInfo: {
+            /**
+             * Secret
+             * @description HMAC-SHA256 key: sign f'{timestamp}.{body}' into X-Trellis-Signature.
+             */
+            secret: string;
+            /**
+             * Signature Header
+             * @default X-Trellis-Signature
+             */
+            signature_header: string;
+            /**
+             * Timestamp Header
+             * @default X-Trellis-Timestamp
+             */
+            timestamp_header: string;
+            /**
+             * Urls
+             * @description Per webhook node: the path to POST to.
+             */
+            urls: {
+                [key: string]: string;
+            };
+        };
+        /** WorkflowCreate */
+        WorkflowCreate: {
+            /** Connections */
+            connections?: {
+                [key: string]: unknown;
+            }[];
+            /** Description */
+            description?: string | null;
+            /**
+             * Is Public
+             * @default false
+             */
+            is_public: boolean;
+            /** Name */
+            name: string;
+            /** Nodes */
+            nodes?: {
+                [key: string]: unknown;
+            }[];
+            /** Settings */
+            settings?: {
+                [key: string]: unknown;
+            };
+            /** Tags */
+            tags?: string[];
+            /**
+             * Workspace Id
+             * @description Default: your personal workspace.
+             */
+            workspace_id?: string | null;
+        };
+        /**
+         * WorkflowExport
+         * @description The portable JSON document of `trellis workflow export` / `import`.
+         */
+        WorkflowExport: {
+            /** Connections */
+            connections?: {
+                [key: string]: unknown;
+            }[];
+            /** Description */
+            description?: string | null;
+            /**
+             * Format
+             * @default trellis.workflow/v1
+             * @constant
+             */
+            format: "trellis.workflow/v1";
+            /** Name */
+            name: string;
+            /** Nodes */
+            nodes?: {
+                [key: string]: unknown;
+            }[];
+            /** Settings */
+            settings?: {
+                [key: string]: unknown;
+            };
+            /** Tags */
+            tags?: string[];
+        };
+        /** WorkflowImport */
+        WorkflowImport: {
+            /** Connections */
+            connections?: {
+                [key: string]: unknown;
+            }[];
+            /** Description */
+            description?: string | null;
+            /**
+             * Format
+             * @default trellis.workflow/v1
+             * @constant
+             */
+            format: "trellis.workflow/v1";
+            /** Name */
+            name: string;
+            /** Nodes */
+            nodes?: {
+                [key: string]: unknown;
+            }[];
+            /** Settings */
+            settings?: {
+                [key: string]: unknown;
+            };
+            /** Tags */
+            tags?: string[];
+            /** Workspace Id */
+            workspace_id?: string | null;
+        };
+        /** WorkflowList */
+        WorkflowList: {
+            /** Items */
+            items: components["schemas"]["WorkflowRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** WorkflowRead */
+        WorkflowRead: {
+            /** Connections */
+            connections: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Public */
+            is_public: boolean;
+            /** Name */
+            name: string;
+            /** Nodes */
+            nodes: {
+                [key: string]: unknown;
+            }[];
+            /** Parent Workflow Id */
+            parent_workflow_id: string | null;
+            /** Settings */
+            settings: {
+                [key: string]: unknown;
+            };
+            /** Status */
+            status: string;
+            /** Tags */
+            tags: string[];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** User Id */
+            user_id: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Workspace Id
+             * Format: uuid
+             */
+            workspace_id: string;
+        };
+        /** WorkflowStatusChange */
+        WorkflowStatusChange: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "published" | "archived";
+        };
+        /** WorkflowUpdate */
+        WorkflowUpdate: {
+            /** Change Note */
+            change_note?: string | null;
+            /** Connections */
+            connections?: {
+                [key: string]: unknown;
+            }[];
+            /** Description */
+            description?: string | null;
+            /** Name */
+            name: string;
+            /** Nodes */
+            nodes?: {
+                [key: string]: unknown;
+            }[];
+            /** Settings */
+            settings?: {
+                [key: string]: unknown;
+            };
+            /** Tags */
+            tags?: string[];
+        };
+        /** WorkflowVersionList */
+        WorkflowVersionList: {
+            /** Items */
+            items: components["schemas"]["WorkflowVersionRead"][];
+            /** Total */
+            total: number;
+        };
+        /** WorkflowVersionRead */
+        WorkflowVersionRead: {
+            /** Change Note */
+            change_note: string | null;
+            /** Connections */
+            connections: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Description */
+            description: string | null;
+            /** Name */
+            name: string;
+            /** Nodes */
+            nodes: {
+                [key: string]: unknown;
+            }[];
+            /** Settings */
+            settings: {
+                [key: string]: unknown;
+            };
+            /** Tags */
+            tags: string[];
             /** Version */
             version: number;
         };
@@ -2074,6 +3959,275 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    list_agents_api_v1_agents_get: {
+        parameters: {
+            query?: {
+                workspace_id?: string | null;
+                type?: ("agent" | "trigger" | "action" | "logic" | "integration") | null;
+                workflow_id?: string | null;
+                node_id?: string | null;
+                /** @description Part of the name or model. */
+                q?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_agent_api_v1_agents_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentRead"];
+                };
+            };
+            /** @description Viewers (and read-only tokens) cannot change or run agents. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such agent, or not in your workspaces. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_agent_api_v1_agents__agent_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentRead"];
+                };
+            };
+            /** @description No such agent, or not in your workspaces. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_agent_api_v1_agents__agent_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentRead"];
+                };
+            };
+            /** @description Viewers (and read-only tokens) cannot change or run agents. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such agent, or not in your workspaces. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_agent_api_v1_agents__agent_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Viewers (and read-only tokens) cannot change or run agents. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such agent, or not in your workspaces. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    test_agent_api_v1_agents__agent_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentTestRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentTestResult"];
+                };
+            };
+            /** @description Viewers (and read-only tokens) cannot change or run agents. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such agent, or not in your workspaces. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No LLM provider or model configured (`llm_not_configured`: the message says how). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The provider failed (rate limit, bad key, unknown model...); the message is masked. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2435,6 +4589,331 @@ export interface operations {
             };
         };
     };
+    connect_repository_api_v1_code_connect_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RepositoryConnect"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepositoryConnected"];
+                };
+            };
+            /** @description The Git host refused the access token (`git_authentication_failed`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Viewer role, or a local path outside TRELLIS_REPO_LOCAL_ROOTS (`local_path_not_allowed`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project (or not a member), or the repository does not exist on the host. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Over MAX_REPO_SIZE_MB: `{detail: {error: repository_too_large, message, estimated_size_mb, limit_mb}}`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid Git repository URL format, or an invalid token/branch. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The Git host could not be reached or timed out (`git_network_error`, `git_timeout`). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not enough disk space for repositories (`insufficient_storage`). */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_project_repositories_api_v1_code_projects__project_id__repos_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepositoryRead"][];
+                };
+            };
+            /** @description No such project, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_repository_api_v1_code_repos__repo_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repo_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepositoryRead"];
+                };
+            };
+            /** @description No such repository, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    disconnect_repository_api_v1_code_repos__repo_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repo_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepositoryJobAccepted"];
+                };
+            };
+            /** @description Uniform error body `{detail: {error, message, ...}}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such repository, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already disconnected. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    repository_status_api_v1_code_repos__repo_id__status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repo_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepositoryStatus"];
+                };
+            };
+            /** @description No such repository, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sync_repository_api_v1_code_repos__repo_id__sync_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repo_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepositoryJobAccepted"];
+                };
+            };
+            /** @description Uniform error body `{detail: {error, message, ...}}`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such repository, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The clone is still running or disconnected. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_repositories_api_v1_code_repositories_get: {
+        parameters: {
+            query?: {
+                workspace_id?: string | null;
+                include_disconnected?: boolean;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepositoryList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     dev_outbox_api_v1_dev_outbox_get: {
         parameters: {
             query?: {
@@ -2466,6 +4945,337 @@ export interface operations {
             };
         };
     };
+    list_executions_api_v1_executions_get: {
+        parameters: {
+            query?: {
+                workflow_id?: string | null;
+                status?: string | null;
+                workspace_id?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_execution_api_v1_executions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExecutionStart"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionStarted"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_execution_api_v1_executions__execution_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    approve_api_v1_executions__execution_id__approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_execution_api_v1_executions__execution_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    execution_logs_api_v1_executions__execution_id__logs_get: {
+        parameters: {
+            query?: {
+                after_id?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionLogList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    execution_nodes_api_v1_executions__execution_id__nodes_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeExecutionList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_api_v1_executions__execution_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rerun_execution_api_v1_executions__execution_id__rerun_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RerunRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    retry_execution_api_v1_executions__execution_id__retry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     health_api_v1_health_get: {
         parameters: {
             query?: never;
@@ -2482,6 +5292,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthRead"];
+                };
+            };
+        };
+    };
+    webhook_delivery_api_v1_hooks__workflow_id___node_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                node_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2674,6 +5518,367 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LiveRead"];
+                };
+            };
+        };
+    };
+    list_servers_api_v1_mcp_servers_get: {
+        parameters: {
+            query?: {
+                workspace_id?: string | null;
+                type?: components["schemas"]["McpTransport"] | null;
+                status?: components["schemas"]["McpServerStatus"] | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_server_api_v1_mcp_servers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["McpServerCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerRead"];
+                };
+            };
+            /** @description Viewers cannot change servers; stdio servers need a workspace owner or admin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such MCP server, or it is in a workspace you are not a member of. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid fields (the body names each one). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    read_server_api_v1_mcp_servers__server_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerRead"];
+                };
+            };
+            /** @description No such MCP server, or it is in a workspace you are not a member of. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_server_api_v1_mcp_servers__server_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["McpServerUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerRead"];
+                };
+            };
+            /** @description Viewers cannot change servers; stdio servers need a workspace owner or admin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such MCP server, or it is in a workspace you are not a member of. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Name taken. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid fields (the body names each one). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    delete_server_api_v1_mcp_servers__server_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Viewers cannot change servers; stdio servers need a workspace owner or admin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such MCP server, or it is in a workspace you are not a member of. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid fields (the body names each one). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    connect_server_api_v1_mcp_servers__server_id__connect_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerRead"];
+                };
+            };
+            /** @description No such MCP server, or it is in a workspace you are not a member of. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The server could not be started or reached; its status is now `error`. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The server did not complete the handshake in time; its status is now `error`. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    disconnect_server_api_v1_mcp_servers__server_id__disconnect_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpServerRead"];
+                };
+            };
+            /** @description No such MCP server, or it is in a workspace you are not a member of. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_tools_api_v1_mcp_servers__server_id__tools_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["McpToolList"];
+                };
+            };
+            /** @description No such MCP server, or it is in a workspace you are not a member of. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    node_types_api_v1_node_types_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeTypeRead"][];
                 };
             };
         };
@@ -3222,6 +6427,464 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GatewayResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_workflows_api_v1_workflows_get: {
+        parameters: {
+            query?: {
+                status?: string | null;
+                tag?: string | null;
+                search?: string | null;
+                workspace_id?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_workflow_api_v1_workflows_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_workflow_api_v1_workflows_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowImport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_workflow_api_v1_workflows__workflow_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_workflow_api_v1_workflows__workflow_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_workflow_api_v1_workflows__workflow_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    diff_versions_api_v1_workflows__workflow_id__diff_get: {
+        parameters: {
+            query: {
+                from: number;
+                to: number;
+            };
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    duplicate_workflow_api_v1_workflows__workflow_id__duplicate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_workflow_api_v1_workflows__workflow_id__export_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowExport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    change_status_api_v1_workflows__workflow_id__status_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowStatusChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_versions_api_v1_workflows__workflow_id__versions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowVersionList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_version_api_v1_workflows__workflow_id__versions__version__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowVersionRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    restore_version_api_v1_workflows__workflow_id__versions__version__restore_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    webhook_info_api_v1_workflows__workflow_id__webhook_post: {
+        parameters: {
+            query?: {
+                rotate?: boolean;
+            };
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookInfo"];
                 };
             };
             /** @description Validation Error */
