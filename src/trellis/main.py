@@ -33,6 +33,7 @@ from trellis.realtime.router import router as realtime_router
 from trellis.refinement.router import router as refinement_router
 from trellis.repos.router import router as repos_router
 from trellis.requirements.router import router as requirements_router
+from trellis.validation.router import router as validation_router
 from trellis.web import mount_web_ui
 from trellis.workflows.router import router as workflows_router
 from trellis.workspaces.router import router as workspaces_router
@@ -53,6 +54,7 @@ def api_router() -> APIRouter:
     api.include_router(requirements_router)
     api.include_router(refinement_router)
     api.include_router(repos_router)
+    api.include_router(validation_router)
     api.include_router(jobs_router)
     api.include_router(agents_router)
     api.include_router(mcp_router)

@@ -175,7 +175,47 @@ def apply_transition(
     reason: str | None = None,
 ) -> TransitionResult:
     """Move the project along seed 000's state machine, checking guards; every step is audited."""
-    project = target.project
+    return _apply_transition(
+        db_session,
+        project=target.project,
+        user_id=target.access.user_id,
+        action=action,
+        correlation_id=correlation_id,
+        request_id=request_id,
+        force=force,
+        reason=reason,
+    )
+
+
+def apply_job_transition(
+    db_session: Session,
+    *,
+    project_id: uuid.UUID,
+    action: str,
+    user_id: uuid.UUID | None,
+    correlation_id: str | None = None,
+    reason: str | None = None,
+) -> TransitionResult:
+    """The same gateway step for a job handler (authorized when the work was queued), audited as `user_id`'s."""
+    project = db_session.get(Project, project_id)
+    if project is None:
+        raise ProjectNotFound(f"Project {project_id} does not exist.", project_id=str(project_id))
+    return _apply_transition(
+        db_session, project=project, user_id=user_id, action=action, correlation_id=correlation_id, reason=reason
+    )
+
+
+def _apply_transition(
+    db_session: Session,
+    *,
+    project: Project,
+    user_id: uuid.UUID | None,
+    action: str,
+    correlation_id: str | None = None,
+    request_id: str | None = None,
+    force: bool = False,
+    reason: str | None = None,
+) -> TransitionResult:
     current = ProjectStatus(project.status)
     transition = transition_for(action)
     allowed = allowed_actions(current)
@@ -187,13 +227,22 @@ def apply_transition(
             allowed_actions=allowed,
         )
     details = _check_guards(db_session, project=project, transition=transition, force=force)
+    if transition.target is ProjectStatus.CODE_VALIDATION_REQUESTED:
+        from trellis.validation import service as validation_service  # validation calls back into this module
+
+        # Queues the validation job (or re-uses a stored result); refuses with 409 while no clone is finished.
+        details.update(
+            validation_service.queue_validation(
+                db_session, project_id=project.id, requested_by=user_id, correlation_id=correlation_id
+            )
+        )
     if reason:
         details["reason"] = reason
     project.status = transition.target.value
     audit_service.record(
         db_session,
         action=f"project.{transition.action}",
-        user_id=target.access.user_id,
+        user_id=user_id,
         workspace_id=project.workspace_id,
         resource_type="project",
         resource_id=project.id,
@@ -257,6 +306,10 @@ def _check_guards(db_session: Session, *, project: Project, transition: Transiti
                     "(POST /api/v1/code/connect).",
                     guard=guard.value,
                 )
+        elif guard is Guard.VALIDATION_SCORE:
+            from trellis.validation import service as validation_service
+
+            details.update(validation_service.check_validation_score(db_session, project_id=project.id))
         else:
             raise GuardFailed(_UNAVAILABLE[guard], guard=guard.value)
     return details
@@ -264,7 +317,6 @@ def _check_guards(db_session: Session, *, project: Project, transition: Transiti
 
 # Guards whose data arrives with later features: refused with a message saying what is missing.
 _UNAVAILABLE = {
-    Guard.VALIDATION_SCORE: "No code validation result above 70% exists for this project yet.",
     Guard.PLAN_COMPLETE: "No complete plan exists for this project yet.",
     Guard.PROMPTS_GENERATED: "No prompts have been generated for this project yet.",
     Guard.TASKS_DONE: "Not every task of this project is done and verified yet.",
