@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from starlette.exceptions import HTTPException
+from starlette.types import Receive, Scope, Send
 
 PACKAGE_STATIC = Path(__file__).resolve().parent / "static"
 SOURCE_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
@@ -45,29 +45,41 @@ def find_web_build(candidates: tuple[Path, ...] = (SOURCE_DIST, PACKAGE_STATIC))
     return None
 
 
-def mount_web_ui(app: FastAPI, build_dir: Path | None = None) -> Path | None:
-    """Add the UI routes last (after the API). Returns the directory served, or None without a build."""
-    root = (build_dir or find_web_build() or Path("/nonexistent")).resolve()
-    index = root / "index.html"
-    if not index.is_file():
-
-        @app.get("/", include_in_schema=False)
-        async def no_web_ui() -> HTMLResponse:
-            return HTMLResponse(NO_BUILD_PAGE)
-
+def _ui_response(root: Path, path: str) -> Response | None:
+    """The UI's answer for a GET of `path`, or None when the path is not the UI's (a JSON 404 follows)."""
+    path = path.lstrip("/")
+    if path.split("/", 1)[0] in SERVER_SEGMENTS:
         return None
+    if path:
+        candidate = (root / path).resolve()
+        if candidate.is_relative_to(root) and candidate.is_file():
+            cache = IMMUTABLE if path.startswith("assets/") else REVALIDATE
+            return FileResponse(candidate, headers={"Cache-Control": cache})
+        if path.startswith("assets/"):
+            return None  # a missing bundle must not come back as HTML
+    return FileResponse(root / "index.html", headers={"Cache-Control": REVALIDATE})
 
-    @app.get("/{path:path}", include_in_schema=False)
-    async def web_ui(path: str) -> Response:
-        if path.split("/", 1)[0] in SERVER_SEGMENTS:
-            raise HTTPException(status_code=404)
-        if path:
-            candidate = (root / path).resolve()
-            if candidate.is_relative_to(root) and candidate.is_file():
-                cache = IMMUTABLE if path.startswith("assets/") else REVALIDATE
-                return FileResponse(candidate, headers={"Cache-Control": cache})
-            if path.startswith("assets/"):
-                raise HTTPException(status_code=404)  # a missing bundle must not come back as HTML
-        return FileResponse(index, headers={"Cache-Control": REVALIDATE})
 
-    return root
+def mount_web_ui(app: FastAPI, build_dir: Path | None = None) -> Path | None:
+    """Serve the UI for every GET that no route answers. Returns the directory served, or None without a build.
+
+    The UI is the router's fallback (what runs when nothing matched), not a catch-all route, so a
+    route registered later, by a test or a plugin, still wins over it.
+    """
+    root = (build_dir or find_web_build() or Path("/nonexistent")).resolve()
+    has_build = (root / "index.html").is_file()
+    not_found = app.router.default
+
+    async def web_ui_or_not_found(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            if has_build:
+                response = _ui_response(root, scope["path"])
+            else:
+                response = HTMLResponse(NO_BUILD_PAGE) if scope["path"] == "/" else None
+            if response is not None:
+                await response(scope, receive, send)
+                return
+        await not_found(scope, receive, send)
+
+    app.router.default = web_ui_or_not_found
+    return root if has_build else None

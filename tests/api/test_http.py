@@ -171,7 +171,12 @@ def test_api_docs_are_served(client: TestClient, path: str) -> None:
     assert client.get(path).status_code == 200
 
 
-def test_root_says_the_api_runs_when_no_ui_is_built(client: TestClient) -> None:
+def test_root_serves_the_ui_or_says_the_api_runs_without_a_build(client: TestClient) -> None:
+    from trellis.web import find_web_build  # the no-build page itself: tests/test_web_ui.py
+
     response = client.get("/")
     assert response.status_code == 200
-    assert "Trellis API is running" in response.text
+    if find_web_build() is None:
+        assert "Trellis API is running" in response.text
+    else:
+        assert '<div id="root">' in response.text
