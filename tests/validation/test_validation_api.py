@@ -5,6 +5,7 @@ is above 70%), results are stored per (repository, commit, requirements) and re-
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import SignedInUser, add_member, make_settings, sign_up, wait_for, wait_for_job
 from tests.repos.git_server import git
-from trellis.core.jobs import enqueue
+from trellis.core.jobs import JobContext, enqueue, job_handler
 from trellis.core.runtime import Runtime
 from trellis.main import create_app
 from trellis.validation.models import ValidationRun
@@ -63,6 +64,16 @@ def test_add_and_remove_items_changes_the_cart_total():
 """
 
 
+# A job that occupies the only worker thread until the test releases it, so the test can change the world
+# between the validation request and the moment its job runs.
+_RELEASE = threading.Event()
+
+
+@job_handler("tests.validation.hold", max_attempts=1)
+def _hold_the_worker(ctx: JobContext, payload: dict[str, Any]) -> None:
+    _RELEASE.wait(timeout=30)
+
+
 @dataclass
 class World:
     client: TestClient
@@ -77,16 +88,25 @@ class World:
         return self.client.get(f"/api/v1{path}", headers=(user or self.owner).headers)
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def make_world(tmp_path: Path, **overrides: Any) -> Iterator[World]:
     local_root = tmp_path / "local-repos"
     local_root.mkdir()
     settings = make_settings(
-        tmp_path / "data", repo_local_roots=[str(local_root)], sandbox_base_path=tmp_path / "sandboxes"
+        tmp_path / "data", repo_local_roots=[str(local_root)], sandbox_base_path=tmp_path / "sandboxes", **overrides
     )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
         yield World(client, runtime, local_root, sign_up(client, "olivia@example.com"))
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    yield from make_world(tmp_path)
+
+
+@pytest.fixture
+def one_worker(tmp_path: Path) -> Iterator[World]:
+    yield from make_world(tmp_path, job_concurrency=1)
 
 
 def make_repository(root: Path, name: str, files: dict[str, str]) -> Path:
@@ -315,3 +335,38 @@ def test_outsiders_viewers_and_states(world: World) -> None:
     invalid = world.post(f"/projects/{draft}/validate-code")
     assert invalid.status_code == 409 and invalid.json()["detail"]["error"] == "invalid_transition"
     assert invalid.json()["detail"]["allowed_actions"] == ["initialize_requirements", "block"]
+
+
+def test_repository_gone_when_the_job_runs_blocks_the_project_with_the_reason(one_worker: World) -> None:
+    world = one_worker
+    project_id = ready_project(world, "Gone", [{"code": "G-1", "text": "Shoppers see the cart total price."}])
+    repository = make_repository(world.local_root, "gone", {"cart.py": "def cart_total():\n    return 0\n"})
+    repo_id = connect(world, project_id, repository)["repo_id"]
+    _RELEASE.clear()
+    hold = enqueue("tests.validation.hold", {})
+    wait_for_job(world.runtime, hold, "running")
+    accepted = world.post(f"/projects/{project_id}/validate-code")
+    assert accepted.status_code == 202, accepted.text
+    # Disconnected while the validation job waits for the worker.
+    assert world.client.delete(f"/api/v1/code/repos/{repo_id}", headers=world.owner.headers).status_code == 202
+    _RELEASE.set()
+    job = wait_for_job(world.runtime, uuid.UUID(accepted.json()["job_id"]), "failed", timeout=60)
+    assert "No repository is connected" in (job.last_error or "")
+    assert wait_project(world, project_id, "BLOCKED", "CODE_VALIDATED") == "BLOCKED"
+
+    latest = world.get(f"/projects/{project_id}/validation-results").json()["latest"]
+    assert latest["status"] == "failed" and latest["error_code"] == "repository_not_ready"
+    assert latest["compliance_score"] is None and latest["report"] is None
+    steps = audit_steps(world, project_id)
+    assert steps[-3:] == [
+        ("project.request_validation", "REQS_READY", "CODE_VALIDATION_REQUESTED"),
+        ("project.start_validation", "CODE_VALIDATION_REQUESTED", "CODE_VALIDATING"),
+        ("project.block", "CODE_VALIDATING", "BLOCKED"),
+    ]
+    records = world.get(f"/projects/{project_id}/audit?limit=500").json()["items"]
+    block = next(r for r in records if r["action"] == "project.block")
+    assert block["metadata"]["reason"].startswith("Code validation failed (repository_not_ready): No repository")
+    # Retrying needs a repository again: the gateway's guard says so, and nothing changes.
+    retry = world.post(f"/projects/{project_id}/validate-code")
+    assert retry.status_code == 409 and retry.json()["detail"]["guard"] == "repository_connected"
+    assert world.get(f"/projects/{project_id}").json()["status"] == "BLOCKED"

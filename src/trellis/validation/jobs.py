@@ -109,12 +109,15 @@ def run_validation(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
         requirements = service.stored_requirements(run)
         session.commit()
 
-    with ctx.session() as session:
+    not_ready: repos_service.RepositoryNotReady | None = None
+    with ctx.session() as session:  # closed before _fail opens its own (SQLite: one writer at a time)
         try:
             snapshot = repos_service.project_snapshot(session, project_id=request.project_id)
         except repos_service.RepositoryNotReady as exc:
-            _fail(ctx, request, "repository_not_ready", exc.message)
-            raise PermanentJobError(exc.message) from None
+            not_ready = exc
+    if not_ready is not None:
+        _fail(ctx, request, "repository_not_ready", not_ready.message)
+        raise PermanentJobError(not_ready.message)
     if (snapshot.repo_id, snapshot.commit_sha) != (repo_id, commit_sha):
         message = (
             f"The repository moved to commit {snapshot.commit_sha[:12]} (or another repository was connected) "
