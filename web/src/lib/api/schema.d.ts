@@ -1081,6 +1081,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/validate-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate Code
+         * @description Validate the project's repository against its requirements: 202 with the run and job ids (the job moves the
+         *     project to CODE_VALIDATING and CODE_VALIDATED, or BLOCKED with the reason). The same commit and requirements
+         *     re-use the stored result.
+         */
+        post: operations["validate_code_api_v1_projects__project_id__validate_code_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/validation-results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Validation Results
+         * @description The latest run with its full report, and the history of runs (newest request first, without reports).
+         */
+        get: operations["validation_results_api_v1_projects__project_id__validation_results_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/validation-results/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Validation Run
+         * @description One run with its report. (The run id is parsed after authorization: a malformed one is a 404 like any
+         *     other run this caller cannot see.)
+         */
+        get: operations["validation_run_api_v1_projects__project_id__validation_results__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ready": {
         parameters: {
             query?: never;
@@ -2087,6 +2150,17 @@ export interface components {
              * Format: uuid
              */
             workspace_id: string;
+        };
+        /** DimensionScores */
+        DimensionScores: {
+            /** Functional Coverage */
+            functional_coverage: number | null;
+            /** Pattern Compliance */
+            pattern_compliance: number | null;
+            /** Quality Indicators */
+            quality_indicators: number | null;
+            /** Structural Alignment */
+            structural_alignment: number | null;
         };
         /** ExecutionList */
         ExecutionList: {
@@ -3517,6 +3591,16 @@ export interface components {
             /** Last Login At */
             last_login_at?: string | null;
         };
+        /** ValidateCodeRequest */
+        ValidateCodeRequest: {
+            /**
+             * Correlation Id
+             * @description Carried into every audited step.
+             */
+            correlation_id?: string | null;
+            /** Request Id */
+            request_id?: string | null;
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -3529,6 +3613,201 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** ValidationRequested */
+        ValidationRequested: {
+            /** Commit Sha */
+            commit_sha: string;
+            /**
+             * Job Id
+             * @description The job doing the work; null when a stored result is returned.
+             */
+            job_id: string | null;
+            /** Message */
+            message: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Project Status */
+            project_status: string;
+            /**
+             * Repo Id
+             * Format: uuid
+             */
+            repo_id: string;
+            /** Requirements Hash */
+            requirements_hash: string;
+            /**
+             * Reused
+             * @description True when a stored result for this commit and requirements was re-used.
+             */
+            reused: boolean;
+            /**
+             * Status
+             * @description The run's status: pending, running, completed or failed.
+             */
+            status: string;
+            /**
+             * Validation Run Id
+             * Format: uuid
+             */
+            validation_run_id: string;
+        };
+        /** ValidationResults */
+        ValidationResults: {
+            /** History */
+            history: components["schemas"]["ValidationRunSummary"][];
+            latest: components["schemas"]["ValidationRunRead"] | null;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Project Status */
+            project_status: string;
+            /** Total */
+            total: number;
+        };
+        /** ValidationRunRead */
+        ValidationRunRead: {
+            /** Commit Sha */
+            commit_sha: string;
+            /** Completed At */
+            completed_at: string | null;
+            /** Compliance Score */
+            compliance_score: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            dimensions: components["schemas"]["DimensionScores"];
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /** Engine Version */
+            engine_version: string;
+            /** Error Code */
+            error_code: string | null;
+            /** Error Message */
+            error_message: string | null;
+            /** Files Indexed */
+            files_indexed: number | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Implemented Count */
+            implemented_count: number | null;
+            /** Job Id */
+            job_id: string | null;
+            /** Last Requested At */
+            last_requested_at: string | null;
+            /** Missing Count */
+            missing_count: number | null;
+            /** Partial Count */
+            partial_count: number | null;
+            /** Passed */
+            passed: boolean | null;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * Repo Id
+             * Format: uuid
+             */
+            repo_id: string;
+            /**
+             * Report
+             * @description Requirements (status, coverage, ranked links with evidence - at most 20 implementation and 20 test files each), scores, gaps, unrequested files (at most 200), recommendations.
+             */
+            report: {
+                [key: string]: unknown;
+            } | null;
+            /** Requirements Hash */
+            requirements_hash: string;
+            /** Requirements Total */
+            requirements_total: number | null;
+            /** Started At */
+            started_at: string | null;
+            /** Status */
+            status: string;
+            /** Times Requested */
+            times_requested: number;
+            /** Unrequested Count */
+            unrequested_count: number | null;
+        };
+        /** ValidationRunSummary */
+        ValidationRunSummary: {
+            /** Commit Sha */
+            commit_sha: string;
+            /** Completed At */
+            completed_at: string | null;
+            /** Compliance Score */
+            compliance_score: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            dimensions: components["schemas"]["DimensionScores"];
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /** Engine Version */
+            engine_version: string;
+            /** Error Code */
+            error_code: string | null;
+            /** Error Message */
+            error_message: string | null;
+            /** Files Indexed */
+            files_indexed: number | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Implemented Count */
+            implemented_count: number | null;
+            /** Job Id */
+            job_id: string | null;
+            /** Last Requested At */
+            last_requested_at: string | null;
+            /** Missing Count */
+            missing_count: number | null;
+            /** Partial Count */
+            partial_count: number | null;
+            /** Passed */
+            passed: boolean | null;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * Repo Id
+             * Format: uuid
+             */
+            repo_id: string;
+            /** Requirements Hash */
+            requirements_hash: string;
+            /** Requirements Total */
+            requirements_total: number | null;
+            /** Started At */
+            started_at: string | null;
+            /** Status */
+            status: string;
+            /** Times Requested */
+            times_requested: number;
+            /** Unrequested Count */
+            unrequested_count: number | null;
         };
         /** VersionRead */
         VersionRead: {
@@ -6366,6 +6645,159 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProjectStatusRead"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    validate_code_api_v1_projects__project_id__validate_code_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ValidateCodeRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description A stored result for the same commit and requirements, re-used. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationRequested"];
+                };
+            };
+            /** @description Viewer role: cannot request a validation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `repository_not_ready` (no repository, or its clone is not COMPLETED), `invalid_transition` (the project's state does not allow validation; `allowed_actions` listed). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `no_requirements`: the project has nothing to validate. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    validation_results_api_v1_projects__project_id__validation_results_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationResults"];
+                };
+            };
+            /** @description Viewer role: cannot request a validation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `repository_not_ready` (no repository, or its clone is not COMPLETED), `invalid_transition` (the project's state does not allow validation; `allowed_actions` listed). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `no_requirements`: the project has nothing to validate. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    validation_run_api_v1_projects__project_id__validation_results__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationRunRead"];
+                };
+            };
+            /** @description No such project or run, or not a member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
