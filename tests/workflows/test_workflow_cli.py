@@ -184,6 +184,7 @@ def test_import_list_run_export_show_and_logs_from_the_cli(trellis, tmp_path: Pa
         ["1", "2", "double", "transform", "completed", "1"],
         ["1", "3", "greet", "transform", "completed", "1"],
     ]
+    assert all(re.fullmatch(r"\d+ ms", " ".join(line.split()[6:8])) for line in table[1:]), table  # durations
     assert trellis("execution", "logs", execution_id).stdout == ""  # a clean run logs nothing
 
     # A run that fails at its last node: --wait exits 1 with the engine's reason; logs and show say where.
@@ -208,7 +209,7 @@ def test_import_list_run_export_show_and_logs_from_the_cli(trellis, tmp_path: Pa
     failed_show = trellis("execution", "show", failed_id).stdout
     assert f"error      node greet: {TYPE_ERROR}" in failed_show
     assert re.search(
-        r"^1\s+3\s+greet\s+transform\s+failed\s+1\s+(\d+ ms\s+)?expression ' input", failed_show, re.MULTILINE
+        r"^1\s+3\s+greet\s+transform\s+failed\s+1\s+\d+ ms\s+expression ' input", failed_show, re.MULTILINE
     )
 
     # Retry goes on from the failed node: the first two nodes are not run again in run 2.
