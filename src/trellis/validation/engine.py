@@ -26,7 +26,7 @@ from trellis.validation.scoring import (
     score,
     unrequested,
 )
-from trellis.validation.tracing import FileLink, TraceModel, trace
+from trellis.validation.tracing import FileLink, TraceModel, build_queries, query_vocabulary, trace
 
 ENGINE_VERSION = "1"  # part of the stored results' key: bump when a change alters the numbers
 
@@ -94,8 +94,9 @@ def _link_dict(link: FileLink) -> dict[str, Any]:
 
 
 def _requirement_dict(result: RequirementResult, max_links: int | None) -> dict[str, Any]:
-    links = result.trace.links if max_links is None else result.trace.links[:max_links]
-    tests = result.trace.tests if max_links is None else result.trace.tests[:max_links]
+    # Links are made (and explained) only as far as they are output.
+    links = result.trace.links if max_links is None else result.trace.implementation.top(max_links)
+    tests = result.trace.tests if max_links is None else result.trace.test_ranking.top(max_links)
     return {
         "code": result.code,
         "status": result.status,
@@ -110,7 +111,7 @@ def _requirement_dict(result: RequirementResult, max_links: int | None) -> dict[
 
 
 def validate_index(index: CodeIndex, requirements: Sequence[RequirementInput]) -> ValidationReport:
-    model = TraceModel(index)
+    model = TraceModel(index, query_vocabulary(build_queries(requirements)))
     traces = trace(index, requirements, model)
     results = tuple(assess_requirement(req, tr, model) for req, tr in zip(requirements, traces, strict=True))
     scores = score(results, model)

@@ -61,7 +61,9 @@ def _matched(
 
 
 def _weight(terms: frozenset[str], query: Mapping[str, QueryTerm], idf: Mapping[str, float]) -> float:
-    return sum(query[t].weight * idf.get(t, 0.0) for t in terms if t in query)
+    # Summed in sorted order: a set's order follows string hashes, which change between processes, and a
+    # different float rounding would let two equally good symbols or passages swap from one run to the next.
+    return sum(query[t].weight * idf.get(t, 0.0) for t in sorted(t for t in terms if t in query))
 
 
 @lru_cache(maxsize=100_000)

@@ -7,10 +7,12 @@ Binary files, vendored or generated folders, and files over the size cap are ski
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -121,9 +123,22 @@ def _walk(root: Path, skipped: Counter[str]) -> Iterator[tuple[str, Path]]:
             yield absolute.relative_to(resolved_root).as_posix(), absolute
 
 
-def index_repository(root: Path, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> CodeIndex:
+# Below this much code, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 8_000_000
+_BATCH_BYTES = 4_000_000
+
+
+def _default_workers() -> int:
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def index_repository(
+    root: Path, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, workers: int | None = None
+) -> CodeIndex:
+    """Index every code file under `root`. Large trees are parsed by `workers` processes (default: the usable CPUs,
+    at most 4); the result is the same, file for file and in the same order, whatever the number of workers."""
     skipped: Counter[str] = Counter()
-    files: list[SourceFile] = []
+    pending: list[tuple[str, str, bytes]] = []
     languages: Counter[str] = Counter()
     for relative, absolute in _walk(Path(root), skipped):
         language = language_of(relative)
@@ -144,9 +159,34 @@ def index_repository(root: Path, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
         if _GENERATED.search(source[:600]):
             skipped["generated"] += 1
             continue
-        files.append(index_source(relative, language, source))
+        pending.append((relative, language, source))
         languages[language] += 1
+    workers = _default_workers() if workers is None else max(1, workers)
+    if workers > 1 and sum(len(source) for _, _, source in pending) >= PARALLEL_MIN_BYTES:
+        files = _index_in_processes(pending, workers)
+    else:
+        files = [index_source(*item) for item in pending]
     return CodeIndex(Path(root), files, skipped, languages)
+
+
+def _index_batch(batch: list[tuple[str, str, bytes]]) -> list[SourceFile]:
+    return [index_source(*item) for item in batch]
+
+
+def _index_in_processes(pending: list[tuple[str, str, bytes]], workers: int) -> list[SourceFile]:
+    """Batches of about _BATCH_BYTES, in order, on fresh (spawned) processes: forking a server that runs threads
+    could copy a lock some other thread holds."""
+    batches: list[list[tuple[str, str, bytes]]] = [[]]
+    size = 0
+    for item in pending:
+        if size >= _BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(item)
+        size += len(item[2])
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(batches)), mp_context=context) as pool:
+        return [source for result in pool.map(_index_batch, batches) for source in result]
 
 
 def _count_words(words: list[str]) -> Counter[str]:
@@ -154,6 +194,27 @@ def _count_words(words: list[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for word, times in Counter(words).items():
         for term in text.word_terms(word):
+            counts[term] += times
+    return counts
+
+
+# ASCII letters and digits stay, every other byte becomes a space: for an ASCII file, `translate` + `split` gives
+# the same words as text.raw_words (a regular expression), several times faster on the whole file.
+_ASCII_WORD_BYTES = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
+_DIGITS = b"0123456789"
+
+
+def _count_body_words(source: bytes, decoded: str) -> Counter[str]:
+    """Term counts of every word in a file. ASCII files take the fast path; the rest go through the regex."""
+    if not source.isascii():
+        return _count_words(text.raw_words(decoded))
+    counts: Counter[str] = Counter()
+    for token, times in Counter(source.translate(_ASCII_WORD_BYTES).split()).items():
+        if token[0] in _DIGITS:  # raw_words splits "2fa" into "2" (no term) and "fa"
+            token = token.lstrip(_DIGITS)
+            if not token:
+                continue
+        for term in text.word_terms(token.decode("ascii")):
             counts[term] += times
     return counts
 
@@ -182,7 +243,7 @@ def index_source(path: str, language: str, source: bytes) -> SourceFile:
     strings = [match.group(1) or match.group(0)[1:-1] for match in _STRING.finditer(decoded)]
     doc_terms.update(_count_words(text.raw_words(" ".join(strings))))
     fields["doc"] = doc_terms
-    fields["body"] = _count_words(text.raw_words(decoded))
+    fields["body"] = _count_body_words(source, decoded)
     return SourceFile(
         path=path,
         language=language,

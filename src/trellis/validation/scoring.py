@@ -164,16 +164,16 @@ def score(results: Sequence[RequirementResult], model: TraceModel) -> Scores:
 def unrequested(index: CodeIndex, traces: Sequence[RequirementTrace]) -> list[UnrequestedFile]:
     """Implementation files no requirement links to, with the requirement they came closest to."""
     linked = {link.path for trace in traces for link in trace.linked}
-    closest: dict[str, tuple[float, str]] = {}
+    closest: dict[int, tuple[float, str]] = {}  # by index position; the first requirement wins a tie
     for trace in traces:
-        for link in trace.links:
-            if link.score > closest.get(link.path, (-1.0, ""))[0]:
-                closest[link.path] = (link.score, trace.code)
+        for position, link_score in trace.implementation.absolute_scores():
+            if link_score > closest.get(position, (-1.0, ""))[0]:
+                closest[position] = (link_score, trace.code)
     result = []
-    for source in index.files:
+    for position, source in enumerate(index.files):
         if source.is_test or source.path in linked:
             continue
-        best_score, best_code = closest.get(source.path, (0.0, ""))
+        best_score, best_code = closest.get(position, (0.0, ""))
         result.append(UnrequestedFile(source.path, source.language, len(source.symbols), best_code or None, best_score))
     return result
 

@@ -147,30 +147,31 @@ def _language(name: str) -> Any:
 @dataclass(frozen=True)
 class _Compiled:
     parser: tree_sitter.Parser
-    definitions: tree_sitter.Query  # one pattern per entry of _DEFINITIONS[name], in order
+    # Definitions (one pattern per entry of _DEFINITIONS[name], in order) then comments, in ONE query: the tree
+    # is walked once per query, and a second walk for the comments cost about as much as the first.
+    query: tree_sitter.Query
     kinds: tuple[str, ...]
-    comments: tree_sitter.Query
 
 
 @cache
 def _compiled(name: str) -> _Compiled:
     language = tree_sitter.Language(_language(name))
-    # One query with many patterns: the tree is walked once per query, so fewer queries is faster.
-    definitions = tree_sitter.Query(language, "\n".join(source for source, _ in _DEFINITIONS[name]))
-    comments = tree_sitter.Query(language, "\n".join(_COMMENTS.get(name, ("(comment) @comment",))))
+    patterns = [source for source, _ in _DEFINITIONS[name]] + list(_COMMENTS.get(name, ("(comment) @comment",)))
     kinds = tuple(kind for _, kind in _DEFINITIONS[name])
-    return _Compiled(tree_sitter.Parser(language), definitions, kinds, comments)
+    return _Compiled(tree_sitter.Parser(language), tree_sitter.Query(language, "\n".join(patterns)), kinds)
 
 
 def _text(node: tree_sitter.Node) -> str:
     return (node.text or b"").decode("utf-8", "replace")
 
 
+_COMMENT_OPENERS = re.compile(r"^(\s*(/\*+|\*+/?|//+|#+|<!--|-->|<%--|--%>|\"\"\"|'''|\"|'))+", re.MULTILINE)
+_COMMENT_CLOSER = re.compile(r"(\*+/|-->|--%>|\"\"\"|''')\s*$")
+
+
 def _clean_comment(text: str) -> str:
     """Comment markers and docstring quotes off; whitespace collapsed."""
-    text = re.sub(r"^(\s*(/\*+|\*+/?|//+|#+|<!--|-->|<%--|--%>|\"\"\"|'''|\"|'))+", " ", text, flags=re.MULTILINE)
-    text = re.sub(r"(\*+/|-->|--%>|\"\"\"|''')\s*$", " ", text)
-    return " ".join(text.split())
+    return " ".join(_COMMENT_CLOSER.sub(" ", _COMMENT_OPENERS.sub(" ", text)).split())
 
 
 def outline(source: bytes, language: str) -> Outline:
@@ -179,29 +180,32 @@ def outline(source: bytes, language: str) -> Outline:
         return Outline((), _regex_passages(source))
     compiled = _compiled(language)
     tree = compiled.parser.parse(source)
-    root = tree.root_node
-    passages: list[Passage] = []
-    for capture, nodes in tree_sitter.QueryCursor(compiled.comments).captures(root).items():
-        kind = "docstring" if capture == "doc" else "comment"
-        for node in nodes:
-            text = _clean_comment(_text(node))
-            if text:
-                passages.append(Passage(node.start_point[0] + 1, node.end_point[0] + 1, text, kind))
-    passages.sort(key=lambda p: (p.start_line, p.end_line))
+    definitions = len(compiled.kinds)
+    comments: list[Passage] = []
+    docstrings: list[Passage] = []
     found: list[_Found] = []
-    for pattern, captures in tree_sitter.QueryCursor(compiled.definitions).matches(root):
-        kind = compiled.kinds[pattern]
-        node, name_node = captures["symbol"][0], captures["name"][0]
-        found.append(
-            _Found(
-                node.start_byte,
-                node.end_byte,
-                node.start_point[0] + 1,
-                node.end_point[0] + 1,
-                _text(name_node),
-                kind,
+    for pattern, captures in tree_sitter.QueryCursor(compiled.query).matches(tree.root_node):
+        if pattern < definitions:
+            node, name_node = captures["symbol"][0], captures["name"][0]
+            found.append(
+                _Found(
+                    node.start_byte,
+                    node.end_byte,
+                    node.start_point[0] + 1,
+                    node.end_point[0] + 1,
+                    _text(name_node),
+                    compiled.kinds[pattern],
+                )
             )
-        )
+            continue
+        for capture, nodes in captures.items():
+            kind, into = ("docstring", docstrings) if capture == "doc" else ("comment", comments)
+            for node in nodes:
+                text = _clean_comment(_text(node))
+                if text:
+                    into.append(Passage(node.start_point[0] + 1, node.end_point[0] + 1, text, kind))
+    passages = comments + docstrings
+    passages.sort(key=lambda p: (p.start_line, p.end_line))
     return Outline(_nest(found, passages), tuple(passages))
 
 
@@ -220,7 +224,7 @@ _CONTAINERS = ("class", "interface", "struct", "type", "enum")
 
 def _nest(found: list[_Found], passages: list[Passage]) -> tuple[Symbol, ...]:
     """Qualified names from byte containment; a symbol's doc is its docstring, else the comment just above it."""
-    ordered = sorted(set(found), key=lambda f: (f.start_byte, -f.end_byte, f.name))
+    ordered = sorted(set(found), key=lambda f: (f.start_byte, -f.end_byte, f.name, f.kind))
     comment_ending = {p.end_line: p for p in passages if p.kind == "comment"}
     docstring_starting = {p.start_line: p for p in passages if p.kind == "docstring"}
     symbols: list[Symbol] = []

@@ -3,14 +3,20 @@
 For every requirement, every code file that shares a term with it is scored, ranked, explained (which symbols,
 lines, comments and words matched) and marked linked or not. Test files are ranked in their own list: they are
 linked to a requirement as its tests, never as its implementation. docs/validation.md gives the formulas.
+
+Cost is kept in proportion to what is output: the corpus statistics cover only the words some requirement uses,
+every candidate is kept as a (file, score) pair, and a FileLink with its evidence is made only when it is read
+(`RequirementTrace.links`, `.linked`, `.top(n)`), so storing the best 20 links of a large repository never
+explains the other hundreds of thousands of candidates.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from trellis.requirements.analysis import RequirementInput
 from trellis.validation import text
@@ -48,53 +54,129 @@ class FileLink:
     relative: float  # raw score / the requirement's best file's raw score, 0..1
     linked: bool
     role: str  # implementation or test
-    evidence: tuple[Evidence, ...]
+    explained_by: Callable[[], tuple[Evidence, ...]] = field(repr=False, compare=False)
+
+    @cached_property
+    def evidence(self) -> tuple[Evidence, ...]:
+        """Why the file scored, worked out on first read (most candidates are never shown)."""
+        return self.explained_by()
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One requirement's candidates of one role, best first: positions in the index and their raw scores."""
+
+    model: TraceModel
+    query: tuple[QueryTerm, ...]
+    positions: tuple[int, ...]  # best first, ties by path
+    raw: tuple[float, ...]  # the raw score of each position above
+    ceiling: float
+    linked_count: int  # the linked files are the first `linked_count` (the rule is monotone in the score)
+    role: str
+
+    @property
+    def best(self) -> float:
+        return self.raw[0] if self.raw else 0.0
+
+    def link(self, rank: int) -> FileLink:
+        score, position, best = self.raw[rank], self.positions[rank], self.best
+        source = self.model.files[position]
+        relative = score / best if best else 0.0
+        absolute = min(1.0, score / self.ceiling) if self.ceiling else 0.0
+        linked = rank < self.linked_count
+        detailed = linked or rank < EVIDENCE_DEPTH
+        query, idf = self.query, self.model.idf
+
+        def explained() -> tuple[Evidence, ...]:
+            if detailed:
+                return explain(source, query, idf)
+            return (shared_terms(matched_terms(source, query), idf),)
+
+        return FileLink(source.path, round(absolute, 4), round(relative, 4), linked, self.role, explained)
+
+    def top(self, count: int | None = None) -> tuple[FileLink, ...]:
+        end = len(self.positions) if count is None else min(count, len(self.positions))
+        return tuple(self.link(rank) for rank in range(end))
+
+    def absolute_scores(self) -> Iterable[tuple[int, float]]:
+        """(position, rounded absolute score) of every candidate, best first, without making FileLinks."""
+        ceiling = self.ceiling
+        for position, score in zip(self.positions, self.raw, strict=True):
+            yield position, round(min(1.0, score / ceiling) if ceiling else 0.0, 4)
+
+
+def matched_terms(source: SourceFile, query: Sequence[QueryTerm]) -> list[QueryTerm]:
+    """The query terms a file contains (in any field), in query order."""
+    fields = [counts for counts in source.fields.values() if counts]
+    return [item for item in query if any(item.term in counts for counts in fields)]
 
 
 @dataclass(frozen=True)
 class RequirementTrace:
     code: str
     query: tuple[QueryTerm, ...]
-    links: tuple[FileLink, ...]  # implementation files, best first
-    tests: tuple[FileLink, ...]  # test files, best first
+    implementation: Ranking
+    test_ranking: Ranking
 
-    @property
+    @cached_property
+    def links(self) -> tuple[FileLink, ...]:
+        """Every implementation file that shares a word with the requirement, best first."""
+        return self.implementation.top()
+
+    @cached_property
+    def tests(self) -> tuple[FileLink, ...]:
+        """Every test file that shares a word with the requirement, best first."""
+        return self.test_ranking.top()
+
+    @cached_property
     def linked(self) -> tuple[FileLink, ...]:
-        return tuple(link for link in self.links if link.linked)
+        return self.implementation.top(self.implementation.linked_count)
+
+    @cached_property
+    def linked_tests(self) -> tuple[FileLink, ...]:
+        return self.test_ranking.top(self.test_ranking.linked_count)
 
     @property
-    def linked_tests(self) -> tuple[FileLink, ...]:
-        return tuple(link for link in self.tests if link.linked)
+    def candidate_count(self) -> int:
+        return len(self.implementation.positions)
 
 
 class TraceModel:
-    """Corpus statistics of an index: per term, the files containing it and their BM25F contribution."""
+    """Corpus statistics of an index: per term, the files containing it and their BM25F contribution.
 
-    def __init__(self, index: CodeIndex) -> None:
+    With a `vocabulary` (the requirements' query terms) only those terms get postings and an idf: every number
+    the engine computes is the same, and the millions of (file, word) pairs no requirement uses are skipped.
+    """
+
+    def __init__(self, index: CodeIndex, vocabulary: Iterable[str] | None = None) -> None:
         self.index = index
         self.files = index.files
         count = len(self.files) or 1
+        wanted = None if vocabulary is None else frozenset(vocabulary)
         averages = {name: (sum(f.lengths.get(name, 0) for f in self.files) / count) or 1.0 for name in FIELDS}
-        pseudo: dict[str, dict[int, float]] = defaultdict(dict)
+        pseudo: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for position, source in enumerate(self.files):
-            for term, weighted in _weighted_frequencies(source, averages).items():
-                pseudo[term][position] = weighted
+            for term, weighted in _weighted_frequencies(source, averages, wanted).items():
+                pseudo[term].append((position, weighted))
         self.idf: dict[str, float] = {}
         self.postings: dict[str, list[tuple[int, float]]] = {}
-        for term, by_file in pseudo.items():
-            idf = math.log(1 + (count - len(by_file) + 0.5) / (len(by_file) + 0.5))
+        for term, entries in pseudo.items():
+            idf = math.log(1 + (count - len(entries) + 0.5) / (len(entries) + 0.5))
             self.idf[term] = idf
-            self.postings[term] = [(position, idf * tf / (K1 + tf)) for position, tf in by_file.items()]
+            self.postings[term] = [(position, idf * tf / (K1 + tf)) for position, tf in entries]
+        # Positions in path order, per role: ranking sorts these by score (stable), so ties stay in path order.
+        by_path = sorted(range(len(self.files)), key=lambda position: self.files[position].path)
+        self.implementation_order = [p for p in by_path if not self.files[p].is_test]
+        self.test_order = [p for p in by_path if self.files[p].is_test]
 
-    def score(self, query: Sequence[QueryTerm]) -> tuple[dict[int, float], dict[int, list[QueryTerm]]]:
-        """Score per file position, and the query terms each file matched (for evidence)."""
-        scores: dict[int, float] = defaultdict(float)
-        matched: dict[int, list[QueryTerm]] = defaultdict(list)
+    def score(self, query: Sequence[QueryTerm]) -> list[float]:
+        """Raw score per file position (0.0 for files sharing no term with the query)."""
+        scores = [0.0] * len(self.files)
         for item in query:
+            weight = item.weight
             for position, contribution in self.postings.get(item.term, ()):
-                scores[position] += item.weight * contribution
-                matched[position].append(item)
-        return scores, matched
+                scores[position] += weight * contribution
+        return scores
 
     def ceiling(self, query: Sequence[QueryTerm]) -> float:
         """The score of a file that contained every query term infinitely often (tf/(k1+tf) -> 1).
@@ -106,7 +188,9 @@ class TraceModel:
         return sum(item.weight * self.idf.get(item.term, rarest) for item in query if item.source != "synonym")
 
 
-def _weighted_frequencies(source: SourceFile, averages: dict[str, float]) -> dict[str, float]:
+def _weighted_frequencies(
+    source: SourceFile, averages: dict[str, float], wanted: frozenset[str] | None
+) -> dict[str, float]:
     combined: dict[str, float] = defaultdict(float)
     for name in FIELDS:
         counts = source.fields.get(name)
@@ -114,9 +198,13 @@ def _weighted_frequencies(source: SourceFile, averages: dict[str, float]) -> dic
             continue
         b = FIELD_B[name]
         norm = FIELD_WEIGHTS[name] / (1 - b + b * source.lengths.get(name, 0) / averages[name])
-        for term, times in counts.items():
-            combined[term] += times * norm
+        for term in counts.keys() & wanted if wanted is not None else counts:
+            combined[term] += counts[term] * norm
     return combined
+
+
+def query_vocabulary(queries: dict[str, tuple[QueryTerm, ...]]) -> set[str]:
+    return {item.term for query in queries.values() for item in query}
 
 
 def build_queries(requirements: Sequence[RequirementInput]) -> dict[str, tuple[QueryTerm, ...]]:
@@ -177,59 +265,46 @@ def absolute_floor(query: Sequence[QueryTerm]) -> float:
 
 
 def _rank(
-    model: TraceModel,
-    query: tuple[QueryTerm, ...],
-    scores: dict[int, float],
-    matched: dict[int, list[QueryTerm]],
-    *,
-    tests: bool,
-    ceiling: float,
-) -> tuple[FileLink, ...]:
-    candidates = [(score, position) for position, score in scores.items() if model.files[position].is_test == tests]
-    # Best first; ties by path so the order never depends on dictionary order.
-    candidates.sort(key=lambda item: (-item[0], model.files[item[1]].path))
-    best = candidates[0][0] if candidates else 0.0
+    model: TraceModel, query: tuple[QueryTerm, ...], scores: list[float], *, tests: bool, ceiling: float
+) -> Ranking:
+    candidates = [
+        position for position in (model.test_order if tests else model.implementation_order) if scores[position]
+    ]
+    # Best first; a stable sort of path-ordered positions keeps ties in path order (never dictionary order).
+    candidates.sort(key=scores.__getitem__, reverse=True)
+    raw = tuple(scores[position] for position in candidates)
+    best = raw[0] if raw else 0.0
     floor = absolute_floor(query)
     best_clears_floor = bool(ceiling) and best / ceiling >= floor
-    links = []
-    for rank, (score, position) in enumerate(candidates):
-        relative = score / best if best else 0.0
-        absolute = min(1.0, score / ceiling) if ceiling else 0.0
-        linked = best_clears_floor and relative >= RELATIVE_THRESHOLD and absolute >= floor / 2
-        source = model.files[position]
-        detailed = linked or rank < EVIDENCE_DEPTH
-        links.append(
-            FileLink(
-                path=source.path,
-                score=round(absolute, 4),
-                relative=round(relative, 4),
-                linked=linked,
-                role="test" if tests else "implementation",
-                evidence=explain(source, query, model.idf)
-                if detailed
-                else (shared_terms(matched[position], model.idf),),
-            )
-        )
-    return tuple(links)
+    linked_count = 0
+    if best_clears_floor:
+        for score in raw:
+            relative = score / best if best else 0.0
+            absolute = min(1.0, score / ceiling) if ceiling else 0.0
+            if not (relative >= RELATIVE_THRESHOLD and absolute >= floor / 2):
+                break  # scores only fall from here, and both ratios with them
+            linked_count += 1
+    role = "test" if tests else "implementation"
+    return Ranking(model, query, tuple(candidates), raw, ceiling, linked_count, role)
 
 
 def trace(
     index: CodeIndex, requirements: Sequence[RequirementInput], model: TraceModel | None = None
 ) -> list[RequirementTrace]:
     """Every requirement's ranked implementation files and test files, with evidence and a linked decision."""
-    model = model or TraceModel(index)
     queries = build_queries(requirements)
+    model = model or TraceModel(index, query_vocabulary(queries))
     traces = []
     for requirement in requirements:
         query = queries[requirement.code]
-        scores, matched = model.score(query)
+        scores = model.score(query)
         ceiling = model.ceiling(query)
         traces.append(
             RequirementTrace(
                 code=requirement.code,
                 query=query,
-                links=_rank(model, query, scores, matched, tests=False, ceiling=ceiling),
-                tests=_rank(model, query, scores, matched, tests=True, ceiling=ceiling),
+                implementation=_rank(model, query, scores, tests=False, ceiling=ceiling),
+                test_ranking=_rank(model, query, scores, tests=True, ceiling=ceiling),
             )
         )
     return traces
