@@ -205,3 +205,11 @@ def test_results_are_deterministic_and_hash_ignores_order(tmp_path: Path) -> Non
     assert requirements_hash(SHOP_REQUIREMENTS) == requirements_hash(list(reversed(SHOP_REQUIREMENTS)))
     changed = [*SHOP_REQUIREMENTS[:2], RequirementInput("SHOP-3", "Customers pay by card.")]
     assert requirements_hash(changed) != requirements_hash(SHOP_REQUIREMENTS)
+
+
+def test_parallel_indexing_gives_the_same_index_as_one_process() -> None:
+    fixture = Path(__file__).parent / "fixtures" / "taskboard"
+    serial = index_repository(fixture, workers=1)
+    parallel = index_repository(fixture, workers=2, parallel_min_bytes=0)
+    assert [f.path for f in parallel.files] == [f.path for f in serial.files] and len(serial.files) > 5
+    assert parallel.files == serial.files and parallel.languages == serial.languages

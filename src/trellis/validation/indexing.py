@@ -125,7 +125,7 @@ def _walk(root: Path, skipped: Counter[str]) -> Iterator[tuple[str, Path]]:
 
 # Below this much code, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 8_000_000
-_BATCH_BYTES = 4_000_000
+_BATCHES_PER_WORKER = 8  # small enough batches that a worker slowed down by a neighbour does not hold up the rest
 
 
 def _default_workers() -> int:
@@ -133,7 +133,11 @@ def _default_workers() -> int:
 
 
 def index_repository(
-    root: Path, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, workers: int | None = None
+    root: Path,
+    *,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    workers: int | None = None,
+    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
 ) -> CodeIndex:
     """Index every code file under `root`. Large trees are parsed by `workers` processes (default: the usable CPUs,
     at most 4); the result is the same, file for file and in the same order, whatever the number of workers."""
@@ -162,7 +166,7 @@ def index_repository(
         pending.append((relative, language, source))
         languages[language] += 1
     workers = _default_workers() if workers is None else max(1, workers)
-    if workers > 1 and sum(len(source) for _, _, source in pending) >= PARALLEL_MIN_BYTES:
+    if workers > 1 and sum(len(source) for _, _, source in pending) >= parallel_min_bytes:
         files = _index_in_processes(pending, workers)
     else:
         files = [index_source(*item) for item in pending]
@@ -174,12 +178,13 @@ def _index_batch(batch: list[tuple[str, str, bytes]]) -> list[SourceFile]:
 
 
 def _index_in_processes(pending: list[tuple[str, str, bytes]], workers: int) -> list[SourceFile]:
-    """Batches of about _BATCH_BYTES, in order, on fresh (spawned) processes: forking a server that runs threads
+    """Batches in order, on fresh (spawned) processes: forking a server that runs threads
     could copy a lock some other thread holds."""
+    batch_bytes = max(1, sum(len(item[2]) for item in pending) // (workers * _BATCHES_PER_WORKER))
     batches: list[list[tuple[str, str, bytes]]] = [[]]
     size = 0
     for item in pending:
-        if size >= _BATCH_BYTES:
+        if size >= batch_bytes:
             batches.append([])
             size = 0
         batches[-1].append(item)
@@ -198,23 +203,13 @@ def _count_words(words: list[str]) -> Counter[str]:
     return counts
 
 
-# ASCII letters and digits stay, every other byte becomes a space: for an ASCII file, `translate` + `split` gives
-# the same words as text.raw_words (a regular expression), several times faster on the whole file.
-_ASCII_WORD_BYTES = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
-_DIGITS = b"0123456789"
-
-
-def _count_body_words(source: bytes, decoded: str) -> Counter[str]:
-    """Term counts of every word in a file. ASCII files take the fast path; the rest go through the regex."""
+def _count_text_words(source: bytes | str) -> Counter[str]:
+    """Term counts of every word in a text; ASCII (most code) skips the regular expression and decoding."""
     if not source.isascii():
-        return _count_words(text.raw_words(decoded))
+        return _count_words(text.raw_words(source if isinstance(source, str) else source.decode("utf-8", "replace")))
     counts: Counter[str] = Counter()
-    for token, times in Counter(source.translate(_ASCII_WORD_BYTES).split()).items():
-        if token[0] in _DIGITS:  # raw_words splits "2fa" into "2" (no term) and "fa"
-            token = token.lstrip(_DIGITS)
-            if not token:
-                continue
-        for term in text.word_terms(token.decode("ascii")):
+    for token, times in Counter(text.ascii_tokens(source if isinstance(source, bytes) else source.encode())).items():
+        for term in text.token_terms(token):
             counts[term] += times
     return counts
 
@@ -241,9 +236,10 @@ def index_source(path: str, language: str, source: bytes) -> SourceFile:
     doc_terms: Counter[str] = Counter(passage_sequence)
     doc_terms.update(text.bigrams(passage_sequence))
     strings = [match.group(1) or match.group(0)[1:-1] for match in _STRING.finditer(decoded)]
-    doc_terms.update(_count_words(text.raw_words(" ".join(strings))))
+    doc_terms.update(_count_text_words(" ".join(strings)))
     fields["doc"] = doc_terms
-    fields["body"] = _count_body_words(source, decoded)
+    # The raw bytes, not `decoded`: for a non-UTF-8 file they decode the same way, and ASCII needs no decoding.
+    fields["body"] = _count_text_words(source)
     return SourceFile(
         path=path,
         language=language,
