@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -190,8 +191,13 @@ def _index_in_processes(pending: list[tuple[str, str, bytes]], workers: int) -> 
         batches[-1].append(item)
         size += len(item[2])
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(batches)), mp_context=context) as pool:
-        return [source for result in pool.map(_index_batch, batches) for source in result]
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(batches)), mp_context=context) as pool:
+            return [source for result in pool.map(_index_batch, batches) for source in result]
+    except BrokenProcessPool:
+        # A worker could not start (a main module without an `if __name__ == "__main__"` guard, no memory...):
+        # the same index, in this process.
+        return [index_source(*item) for item in pending]
 
 
 def _count_words(words: list[str]) -> Counter[str]:
@@ -208,8 +214,10 @@ def _count_text_words(source: bytes | str) -> Counter[str]:
     if not source.isascii():
         return _count_words(text.raw_words(source if isinstance(source, str) else source.decode("utf-8", "replace")))
     counts: Counter[str] = Counter()
+    cached = text.cached_token_terms  # a plain dict lookup per token; the call only for tokens not seen yet
     for token, times in Counter(text.ascii_tokens(source if isinstance(source, bytes) else source.encode())).items():
-        for term in text.token_terms(token):
+        found = cached.get(token)
+        for term in text.token_terms(token) if found is None else found:
             counts[term] += times
     return counts
 

@@ -157,19 +157,19 @@ def raw_words(text: str) -> list[str]:
 # same words as _WORD several times faster (a word that starts with digits is split there, like _WORD does).
 ASCII_WORD_BYTES = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
 _DIGITS = b"0123456789"
-_TOKEN_TERMS: dict[bytes, tuple[str, ...]] = {}
+cached_token_terms: dict[bytes, tuple[str, ...]] = {}
 _TOKEN_CACHE_LIMIT = 500_000
 
 
 def token_terms(token: bytes) -> tuple[str, ...]:
     """word_terms of one ASCII token from `ascii_tokens`, cached by the bytes themselves (no decoding per use)."""
-    found = _TOKEN_TERMS.get(token)
+    found = cached_token_terms.get(token)
     if found is None:
         word = token.lstrip(_DIGITS) if token[0] in _DIGITS else token  # "2fa" is "2" (no term) and "fa"
         found = word_terms(word.decode("ascii")) if word else ()
-        if len(_TOKEN_TERMS) >= _TOKEN_CACHE_LIMIT:
-            _TOKEN_TERMS.clear()
-        _TOKEN_TERMS[token] = found
+        if len(cached_token_terms) >= _TOKEN_CACHE_LIMIT:
+            cached_token_terms.clear()
+        cached_token_terms[token] = found
     return found
 
 
@@ -182,8 +182,10 @@ def terms(text: str) -> list[str]:
     """All terms of a text, in order (duplicates kept: counts matter)."""
     out: list[str] = []
     if text.isascii():
+        cached = cached_token_terms
         for token in ascii_tokens(text.encode("ascii")):
-            out.extend(token_terms(token))
+            found = cached.get(token)
+            out.extend(token_terms(token) if found is None else found)
         return out
     for word in _WORD.findall(text):
         out.extend(word_terms(word))
