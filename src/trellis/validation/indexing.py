@@ -167,6 +167,8 @@ def index_repository(
         pending.append((relative, language, source))
         languages[language] += 1
     workers = _default_workers() if workers is None else max(1, workers)
+    if multiprocessing.current_process().daemon:
+        workers = 1  # a daemonic process (a prefork pool's child) may not start processes of its own
     if workers > 1 and sum(len(source) for _, _, source in pending) >= parallel_min_bytes:
         files = _index_in_processes(pending, workers)
     else:
