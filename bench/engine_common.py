@@ -22,6 +22,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, text
 
 from trellis.core.config import Settings
+from trellis.core.db import create_database
+from trellis.core.migrate import upgrade
 from trellis.executions.models import NodeExecution, WorkflowExecution
 from trellis.main import create_app
 
@@ -63,15 +65,26 @@ def trellis(mode: str, pg_url: str | None = None, redis_url: str | None = None) 
             if not pg_url or not redis_url:
                 raise SystemExit("distributed mode needs --pg-url and --redis-url")
             settings = settings_for(data_dir, fresh_postgres_database(pg_url), redis_url)
+            database = create_database(settings)
+            upgrade(database)  # distributed servers do not migrate on start: `trellis db upgrade` does
+            database.dispose()
         app = create_app(settings)
         with TestClient(app) as client:
             worker = _start_worker(settings, Path(tmp)) if mode == "distributed" else None
             try:
                 yield client, app.state.runtime
+            except BaseException:
+                if worker is not None:
+                    print((Path(tmp) / "worker.log").read_text()[-4000:], file=sys.stderr)
+                raise
             finally:
                 if worker is not None:
                     worker.terminate()
-                    worker.wait(timeout=20)
+                    try:
+                        worker.wait(timeout=30)
+                    except subprocess.TimeoutExpired:
+                        worker.kill()
+                        worker.wait()
 
 
 def _start_worker(settings: Settings, tmp: Path) -> subprocess.Popen[bytes]:
@@ -82,7 +95,6 @@ def _start_worker(settings: Settings, tmp: Path) -> subprocess.Popen[bytes]:
         TRELLIS_REDIS_URL=settings.redis_url or "",
         TRELLIS_SECRET_KEY=SECRET,
         TRELLIS_JOB_CONCURRENCY="4",
-        TRELLIS_LOG_LEVEL="WARNING",
     )
     log = (tmp / "worker.log").open("wb")
     process = subprocess.Popen(

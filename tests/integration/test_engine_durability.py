@@ -159,12 +159,6 @@ print("checkpointer ready", flush=True)
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/checkpoints.py _open(): the advisory lock is taken on a connection left idle in a transaction; "
-    "PostgresSaver.setup()'s CREATE INDEX CONCURRENTLY waits for that transaction, which waits for setup(): "
-    "the first run on a fresh PostgreSQL database hangs forever",
-)
 def test_the_first_processes_on_a_fresh_database_set_up_checkpoints(
     distributed_settings: Settings, tmp_path: Path
 ) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -65,14 +66,15 @@ def _open(runtime: Runtime) -> BaseCheckpointSaver[Any]:
     )
     runtime.closers.append(pool.close)
     postgres_saver = PostgresSaver(pool)
-    with engine.connect() as lock_connection:
-        # Several processes may start at once; the saver's own migrations must run one at a time.
-        lock_connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_SETUP_LOCK})
+    # Outside any transaction: the saver's CREATE INDEX CONCURRENTLY waits for every open transaction,
+    # so a lock holder idling in one would deadlock it. Poll, so a waiting process holds no snapshot either.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as lock_connection:
+        while not lock_connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": _PG_SETUP_LOCK}):
+            time.sleep(0.05)
         try:
             postgres_saver.setup()
         finally:
             lock_connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_SETUP_LOCK})
-            lock_connection.commit()
     return postgres_saver
 
 

@@ -36,6 +36,8 @@ def run_execution_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any
             return {"status": "cancelled"}
         if execution.status == ExecutionStatus.WAITING.value and resume is None:
             return {"skipped": "waiting"}
+        if resume is not None and execution.status == ExecutionStatus.RUNNING.value:
+            events.publish(runtime, str(execution_id), "status_change", status="running", data={"resumed": True})
         if execution.status == ExecutionStatus.PENDING.value:
             execution.status = ExecutionStatus.RUNNING.value
             execution.start_time = execution.start_time or utcnow()

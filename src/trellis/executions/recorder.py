@@ -133,9 +133,15 @@ def finish_node(
         values["duration_ms"] = duration
     if error is not None:
         values["error_message"] = mask_text(error)[:_MAX_ERROR]
-    if details:
-        values["metadata"] = _jsonable(details)
     with runtime.database.engine.begin() as connection:
+        if details:
+            # Merge: an approval's request or an earlier attempt's retry note stays on the record.
+            earlier = connection.scalar(
+                select(_table.c.metadata).where(
+                    _table.c.execution_id == uuid.UUID(execution_id), _table.c.task_key == task_key
+                )
+            )
+            values["metadata"] = {**(earlier or {}), **_jsonable(details)}
         connection.execute(
             update(_table)
             .where(_table.c.execution_id == uuid.UUID(execution_id), _table.c.task_key == task_key)

@@ -18,7 +18,7 @@ from trellis.core.db import Db, ReadDb
 from trellis.core.errors import InvalidInput, TrellisError
 from trellis.core.events import register_topic_authorizer
 from trellis.core.runtime import current_runtime
-from trellis.executions import runner, service
+from trellis.executions import events, runner, service
 from trellis.executions.events import execution_topic
 from trellis.executions.schemas import (
     ApprovalDecision,
@@ -129,9 +129,13 @@ async def execution_logs(
 
 @router.post("/executions/{execution_id}/cancel", response_model=ExecutionRead)
 async def cancel_execution(execution_id: uuid.UUID, principal: CurrentPrincipal, db: Db) -> ExecutionRead:
-    return await db.run(
+    cancelled = await db.run(
         lambda s: ExecutionRead.model_validate(service.cancel(s, target=_write(s, principal, execution_id)))
     )
+    if cancelled.status == "cancelled":
+        # A running execution announces its own end when its job stops; a pending or waiting one ends here.
+        events.publish(current_runtime(), str(execution_id), "status_change", status="cancelled")
+    return cancelled
 
 
 @router.post("/executions/{execution_id}/retry", response_model=ExecutionRead, status_code=202)
@@ -264,8 +268,7 @@ async def execution_stream(websocket: WebSocket, execution_id: uuid.UUID) -> Non
         forward = asyncio.create_task(_forward(websocket, subscription))
         try:
             while True:
-                message = await websocket.receive_text()
-                if message.strip() == '{"action": "ping"}' or message.strip() == "ping":
+                if _is_ping(await websocket.receive_text()):
                     await websocket.send_json({"type": "pong"})
         except WebSocketDisconnect:
             pass
@@ -275,6 +278,14 @@ async def execution_stream(websocket: WebSocket, execution_id: uuid.UUID) -> Non
                 await forward
     finally:
         bus.unsubscribe(subscription)
+
+
+def _is_ping(raw: str) -> bool:
+    try:
+        message = json.loads(raw)
+    except json.JSONDecodeError:
+        return raw.strip() == "ping"
+    return isinstance(message, dict) and message.get("action") == "ping"
 
 
 def _snapshot(principal: Any, execution_id: uuid.UUID) -> dict[str, Any]:
