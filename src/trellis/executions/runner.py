@@ -162,6 +162,7 @@ def _node_function(runtime: Runtime, graph: WorkflowGraph, node: ParsedNode) -> 
             started_at=start.started_at,
             output=result.output,
             details=details,
+            earlier_details=start.details,
         )
         events.publish(
             runtime,
