@@ -60,6 +60,9 @@ class DodItem:
     text: str
     source: str  # "acceptance_criterion", "quality_gate"
     checkable: bool  # Trellis can check it itself (re-validation, file exists, tests present)
+    # How Trellis checks it when checkable: "implemented:<code>", "file_exists:<path>", "test_linked:<code>",
+    # "dependencies_done"; empty when a person has to judge it.
+    check: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ class PlannedTask:
     parallel: bool  # no unfinished dependency and no file shared with another such task
     on_critical_path: bool
     kind: Literal["build", "verify"] = "build"  # "verify" when validation found the requirement implemented
+    # What the task is for, independent of its id (e.g. "build:REQ-001"): matches tasks across plan versions.
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,8 @@ class Plan:
     total_p85_hours: float
     summary: str
     warnings: tuple[str, ...] = field(default=())
+    risks: tuple[Risk, ...] = field(default=())  # plan-wide risks (e.g. resource availability on a long chain)
+    planner_version: str = ""
 
     def task(self, task_id: str) -> PlannedTask | None:
         return next((t for t in self.tasks if t.id == task_id), None)
@@ -124,6 +131,8 @@ class Plan:
             total_p85_hours=data["total_p85_hours"],
             summary=data["summary"],
             warnings=tuple(data.get("warnings", ())),
+            risks=tuple(Risk(**r) for r in data.get("risks", ())),
+            planner_version=data.get("planner_version", ""),
         )
 
 

@@ -1,0 +1,281 @@
+"""The tasks a requirement needs, before ids, estimates and the graph are settled. Pure.
+
+One requirement gives:
+- validation found it implemented: one verification task (quality assurance), nothing to build;
+- otherwise one implementation task (complete it when partial, build it when missing), preceded by a research task
+  when unresolved findings leave it unclear, and by a design task when three or more requirements build on it;
+- a security review when its words are security-sensitive, and end-to-end tests when it integrates others being
+  built in the same plan. Documentation is one task for the user-facing requirements built (API, CLI, settings).
+Nothing else: no task exists only to fill a phase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from trellis.planning.profile import Profile, RepoLayout
+from trellis.planning.types import FileRef
+
+PHASE_ORDER = ("foundation", "core_features", "integration", "quality_assurance")
+MAX_FILES = 6
+
+
+@dataclass
+class Draft:
+    key: str
+    title: str
+    description: str
+    category: str
+    kind: str
+    phase: str
+    profiles: list[Profile]
+    depends_on: list[str]  # keys
+    files: list[FileRef]
+    complexity: int = 1
+    reasons: list[str] = field(default_factory=list)
+
+
+def assign_phase(profile: Profile, dependency_phases: Sequence[str]) -> str:
+    """Seed 000's frame: what others build on first, the features, what ties them together; never before a
+    dependency's phase."""
+    if profile.dependencies and (len(profile.dependencies) >= 2 or profile.integration or profile.external):
+        phase = "integration"
+    elif not profile.dependencies and (profile.dependents or profile.foundation):
+        phase = "foundation"
+    else:
+        phase = "core_features"
+    latest = max((PHASE_ORDER.index(p) for p in dependency_phases), default=0)
+    return PHASE_ORDER[max(PHASE_ORDER.index(phase), latest)]
+
+
+def _status_line(profile: Profile) -> str:
+    if profile.status is None:
+        return "Code validation has not run: check the repository for existing code before writing new code."
+    linked = ", ".join(f.path for f in profile.linked[:4]) or "no file"
+    if profile.status == "implemented":
+        return f"Code validation found it implemented (coverage {profile.coverage or 0:.0%}) in {linked}."
+    if profile.status == "partial":
+        missing = ", ".join(f"'{t}'" for t in profile.missing_terms[:6])
+        gap = f"; not found in the linked code: {missing}" if missing else ""
+        return f"Code validation found it partly implemented (coverage {profile.coverage or 0:.0%}) in {linked}{gap}."
+    return "Code validation found no code implementing it."
+
+
+def _requirement_block(profile: Profile) -> str:
+    lines = [f"{profile.code} v{profile.version}: {profile.text}"]
+    lines += [f"- {criterion}" for criterion in profile.criteria]
+    return "\n".join(lines)
+
+
+def _build_files(profile: Profile, layout: RepoLayout) -> list[FileRef]:
+    if profile.status == "partial":
+        files = [FileRef(f.path, "modify", f.why, f.lines) for f in profile.linked[:4]]
+        files += [FileRef(t, "modify", f"the test linked to {profile.code}") for t in profile.tests[:1]]
+    else:
+        created = layout.new_source(profile)
+        files = [created] if created else []
+        files += list(profile.related[:2])
+    if not profile.tests:
+        test = layout.new_test(profile)
+        if test is not None:
+            files.append(test)
+    return _unique(files)[:MAX_FILES]
+
+
+def _unique(files: Sequence[FileRef]) -> list[FileRef]:
+    seen: dict[str, FileRef] = {}
+    for item in files:
+        seen.setdefault(item.path, item)
+    return list(seen.values())
+
+
+def _build_complexity(profile: Profile, files: Sequence[FileRef], depends_on: int) -> tuple[int, list[str]]:
+    score, reasons = 2, []
+    if len(profile.criteria) >= 3:
+        score += 1 if len(profile.criteria) < 6 else 2
+        reasons.append(f"{len(profile.criteria)} acceptance criteria to satisfy")
+    edges = max(len(profile.dependencies), depends_on)
+    if edges:
+        score += min(edges, 2)
+        reasons.append(f"builds on {', '.join(profile.dependencies) or f'{edges} tasks'}")
+    if len(profile.dependents) >= 2:
+        score += 1
+        reasons.append(f"{len(profile.dependents)} requirements build on it ({', '.join(profile.dependents[:4])})")
+    words = len(profile.text.split())
+    if words > 60:
+        score += 1
+        reasons.append(f"long requirement ({words} words)")
+    if profile.unclear:
+        score += 1
+        reasons.append(f"unresolved findings: {', '.join(profile.unclear)}")
+    for label, found in (("integrates other parts", profile.integration), ("outside service", profile.external)):
+        if found and (label != "integrates other parts" or profile.dependencies):
+            score += 1
+            reasons.append(f"{label}: {', '.join(found[:3])}")
+    if profile.security:
+        score += 1
+        reasons.append(f"security-sensitive: {', '.join(profile.security[:3])}")
+    if profile.status == "partial":
+        score -= 1
+        reasons.append(f"partly implemented already (coverage {profile.coverage or 0:.0%})")
+    elif profile.status == "missing" and not profile.related:
+        score += 1
+        reasons.append("no related code in the repository to start from")
+    touched = sum(f.action != "reference" for f in files)
+    if touched >= 4:
+        score += 1
+        reasons.append(f"changes {touched} files")
+    if not reasons:
+        reasons.append("a single, self-contained change")
+    return max(1, min(10, score)), reasons
+
+
+def draft_requirement(profile: Profile, phase: str, built: Mapping[str, str], layout: RepoLayout) -> list[Draft]:
+    """The drafts for one requirement. `built` maps the codes already drafted for building to their build key."""
+    block = _requirement_block(profile)
+    if profile.status == "implemented":
+        files = [FileRef(f.path, "reference", f.why, f.lines) for f in profile.linked[:4]]
+        files += [FileRef(t, "reference", f"the test linked to {profile.code}") for t in profile.tests[:2]]
+        test = None if profile.tests else layout.new_test(profile)
+        files += [test] if test else []
+        complexity = 1 + (len(profile.criteria) >= 3) + (not profile.tests)
+        reasons = ["already implemented: confirm, do not rebuild"]
+        reasons += [] if profile.tests else ["no linked test: one has to be written"]
+        description = (
+            f"{_status_line(profile)} Check each acceptance criterion against that code"
+            + ("" if profile.tests else " and add the missing test")
+            + f"; change code only where a criterion is not met.\n\n{block}"
+        )
+        verify = Draft(
+            f"verify:{profile.code}",
+            f"Verify {profile.code} is implemented: {profile.title}",
+            description,
+            "review" if profile.tests else "testing",
+            "verify",
+            "quality_assurance",
+            [profile],
+            [],
+            _unique(files)[:MAX_FILES],
+            complexity,
+            reasons,
+        )
+        return [verify]
+    drafts: list[Draft] = []
+    before: list[str] = []
+    if profile.unclear:
+        research = Draft(
+            f"research:{profile.code}",
+            f"Resolve the open questions in {profile.code}",
+            f"{profile.code} has unresolved findings ({', '.join(profile.unclear)}) that decide what gets built. "
+            f"Answer them in refinement (POST /api/v1/projects/{{id}}/refine) so the build starts from a testable "
+            f"requirement.\n\n{block}",
+            "research",
+            "build",
+            phase,
+            [profile],
+            [],
+            [],
+            min(3, 1 + len(profile.unclear)),
+            [f"{len(profile.unclear)} open question(s): {', '.join(profile.unclear)}"],
+        )
+        drafts.append(research)
+        before.append(research.key)
+    if len(profile.dependents) >= 3:
+        design = Draft(
+            f"design:{profile.code}",
+            f"Design what {', '.join(profile.dependents[:3])}{'…' if len(profile.dependents) > 3 else ''} "
+            f"build on: {profile.title}",
+            f"{len(profile.dependents)} requirements depend on {profile.code}. Write down the interface they will use "
+            f"(names, inputs, outputs, errors) before building it, so they can be built in parallel.\n\n{block}",
+            "design",
+            "build",
+            phase,
+            [profile],
+            list(before),
+            [FileRef(f.path, "reference", f.why, f.lines) for f in (profile.linked or profile.related)[:3]],
+            3 + (len(profile.dependents) >= 5),
+            [f"{len(profile.dependents)} requirements depend on it"],
+        )
+        drafts.append(design)
+        before = [design.key]
+    depends = before + [built[code] for code in profile.dependencies if code in built]
+    files = _build_files(profile, layout)
+    complexity, reasons = _build_complexity(profile, files, len(depends))
+    verb = "Complete" if profile.status == "partial" else "Implement"
+    build = Draft(
+        f"build:{profile.code}",
+        f"{verb} {profile.code}: {profile.title}",
+        f"{_status_line(profile)}\n\n{block}",
+        "implementation",
+        "build",
+        phase,
+        [profile],
+        depends,
+        files,
+        complexity,
+        reasons,
+    )
+    drafts.append(build)
+    if profile.security:
+        drafts.append(
+            Draft(
+                f"review:{profile.code}",
+                f"Security review of {profile.code}: {profile.title}",
+                f"{profile.code} handles {', '.join(profile.security[:4])}. Review the change for secrets in logs or "
+                f"responses, missing authorization checks and unsafe defaults before it ships.\n\n{block}",
+                "review",
+                "build",
+                "quality_assurance",
+                [profile],
+                [build.key],
+                [
+                    FileRef(f.path, "reference", "changed by the implementation task")
+                    for f in files
+                    if f.action != "reference"
+                ],
+                2 + (len(profile.security) >= 2) + (complexity >= 7),
+                [f"security-sensitive: {', '.join(profile.security[:3])}"],
+            )
+        )
+    integrated = [code for code in profile.dependencies if code in built]
+    if phase == "integration" and integrated:
+        test = layout.new_test(profile, suffix="end_to_end")
+        drafts.append(
+            Draft(
+                f"test:{profile.code}",
+                f"End-to-end tests: {profile.code} with {', '.join(integrated)}",
+                f"{profile.code} ties together {', '.join(integrated)}, all built in this plan. Test them together "
+                f"through {profile.code}'s entry point, with the acceptance criteria as the assertions.\n\n{block}",
+                "testing",
+                "build",
+                "quality_assurance",
+                [profile],
+                [build.key],
+                [test] if test else [],
+                min(8, 3 + len(integrated)),
+                [f"exercises {len(integrated) + 1} requirements together"],
+            )
+        )
+    return drafts
+
+
+def documentation_draft(profiles: Sequence[Profile], built: Mapping[str, str]) -> Draft | None:
+    documented = [p for p in profiles if p.docs and p.code in built]
+    if not documented:
+        return None
+    codes = ", ".join(p.code for p in documented[:6]) + ("…" if len(documented) > 6 else "")
+    lines = "\n".join(f"- {p.code}: {p.title} (mentions {', '.join(p.docs[:3])})" for p in documented)
+    return Draft(
+        "docs",
+        f"Document the user-facing changes: {codes}",
+        f"These requirements change what users call or configure. Describe each as built, with an example:\n{lines}",
+        "documentation",
+        "build",
+        "quality_assurance",
+        list(documented),
+        [built[p.code] for p in documented],
+        [],
+        min(5, 1 + len(documented) // 3),
+        [f"{len(documented)} user-facing requirement(s) to describe"],
+    )

@@ -1,0 +1,238 @@
+"""What the planner knows about one requirement: its text, its place in the dependency graph, what code validation
+found for it, its unresolved findings, and the kinds of work its words point at. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any, Protocol
+
+from trellis.planning.types import FileRef
+
+# Words that say what kind of work a requirement is. Matched on word boundaries, lower case.
+SECURITY_WORDS = (
+    "auth", "authenticate", "authentication", "authorization", "login", "log in", "sign in", "password", "token",
+    "permission", "permissions", "role", "roles", "encrypt", "encrypted", "encryption", "secret", "secrets",
+    "credential", "credentials", "payment", "payments", "credit card", "pii", "gdpr", "oauth", "session", "sessions",
+)  # fmt: skip
+EXTERNAL_WORDS = (
+    "third-party", "third party", "external", "provider", "webhook", "webhooks", "smtp", "email", "e-mail", "sms",
+    "stripe", "paypal", "github", "gitlab", "slack", "s3", "payment gateway", "api key", "llm", "openai",
+)  # fmt: skip
+INTEGRATION_WORDS = (
+    "integrate", "integrates", "integration", "sync", "synchronize", "synchronise", "import", "imports", "export",
+    "exports", "webhook", "api", "endpoint", "endpoints", "queue", "notify", "notification", "notifications",
+)  # fmt: skip
+FOUNDATION_WORDS = (
+    "data model", "schema", "database", "table", "tables", "storage", "persist", "persisted", "configuration",
+    "config", "setup", "infrastructure", "migration", "migrations", "account", "accounts", "logging",
+)  # fmt: skip
+DOCS_WORDS = (
+    "api", "endpoint", "endpoints", "cli", "command", "commands", "configuration", "setting", "settings", "option",
+    "options", "flag", "flags", "public", "user guide", "documented", "documentation",
+)  # fmt: skip
+# Finding categories that leave a requirement unclear enough to need an answer before it is built.
+UNCLEAR_CATEGORIES = frozenset(
+    {"placeholder", "missing_metric", "non_verifiable", "loophole", "missing_outcome", "conflicting_requirements"}
+)
+PRIORITY_RANK = {
+    "critical": 1, "must": 1, "high": 1, "p0": 1, "p1": 1, "blocker": 1,
+    "should": 2, "medium": 2, "normal": 2, "p2": 2,
+    "could": 3, "low": 3, "p3": 3, "nice to have": 3,
+    "won't": 4, "wont": 4, "later": 4,
+}  # fmt: skip
+_TEST_PATH = re.compile(r"(^|/)(tests?|spec|__tests__)/|(^|/)test_[^/]+$|_test\.[a-z]+$|\.(test|spec)\.[a-z]+$")
+
+
+def _pattern(words: Sequence[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b")
+
+
+_SECURITY, _EXTERNAL, _INTEGRATION = _pattern(SECURITY_WORDS), _pattern(EXTERNAL_WORDS), _pattern(INTEGRATION_WORDS)
+_FOUNDATION, _DOCS = _pattern(FOUNDATION_WORDS), _pattern(DOCS_WORDS)
+
+
+class RequirementLike(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def acceptance_criteria(self) -> tuple[str, ...]: ...
+    @property
+    def dependencies(self) -> tuple[str, ...]: ...
+    @property
+    def priority(self) -> str | None: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """A requirement as the planner takes it; `trellis.requirements.analysis.RequirementInput` works too
+    (version 1, no title)."""
+
+    code: str
+    text: str
+    acceptance_criteria: tuple[str, ...] = ()
+    dependencies: tuple[str, ...] = ()
+    priority: str | None = None
+    tags: tuple[str, ...] = ()
+    version: int = 1
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    code: str
+    version: int
+    title: str
+    text: str
+    criteria: tuple[str, ...]
+    dependencies: tuple[str, ...]
+    dependents: tuple[str, ...]
+    priority: int
+    status: str | None  # implemented | partial | missing; None without a validation report
+    coverage: float | None
+    missing_terms: tuple[str, ...]
+    linked: tuple[FileRef, ...]  # files validation linked (reference actions; the planner picks the action)
+    related: tuple[FileRef, ...]  # files that share words with it but were not linked
+    tests: tuple[str, ...]  # test files validation linked to it
+    unclear: tuple[str, ...]  # categories of unresolved findings that block building it as written
+    findings: int
+    security: tuple[str, ...]  # the words that matched, for the reasons
+    external: tuple[str, ...]
+    integration: tuple[str, ...]
+    foundation: tuple[str, ...]
+    docs: tuple[str, ...]
+
+
+def short_title(text: str, limit: int = 70) -> str:
+    first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0].rstrip(".")
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def slug(text: str, words: int = 4) -> str:
+    stop = {"the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "with", "shall", "must", "should", "can"}
+    stop |= {"will", "be", "is", "are", "it", "its", "their", "user", "users", "system", "each", "every", "when"}
+    picked = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in stop][:words]
+    return "_".join(picked) or "feature"
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(text.lower())))
+
+
+def is_test_path(path: str) -> bool:
+    return bool(_TEST_PATH.search(path.lower()))
+
+
+def _file_ref(link: Mapping[str, Any]) -> FileRef:
+    evidence = list(link.get("evidence") or [])
+    best = next((e for e in evidence if e.get("kind") == "symbol"), None) or next(
+        (e for e in evidence if e.get("kind") != "field"), None
+    )
+    best = best or (evidence[0] if evidence else None)
+    why = str(best["why"]) if best else f"validation scored it {link.get('score', 0):.2f}"
+    lines = best.get("lines") if best else None
+    return FileRef(str(link["path"]), "reference", why, (int(lines[0]), int(lines[1])) if lines else None)
+
+
+def build_profiles(
+    requirements: Sequence[RequirementLike],
+    unclear_by_code: Mapping[str, Sequence[str]],
+    findings_by_code: Mapping[str, int],
+    report: Mapping[str, Any] | None,
+) -> dict[str, Profile]:
+    by_code = {r["code"]: r for r in (report or {}).get("requirements", [])}
+    dependents: dict[str, list[str]] = {r.code: [] for r in requirements}
+    for requirement in requirements:
+        for dependency in requirement.dependencies:
+            dependents.setdefault(dependency, []).append(requirement.code)
+    profiles = {}
+    for requirement in requirements:
+        result = by_code.get(requirement.code)
+        links = list(result.get("links", [])) if result else []
+        title = getattr(requirement, "title", None) or short_title(requirement.text)
+        words = " ".join([title, requirement.text, *requirement.acceptance_criteria, *requirement.tags])
+        profiles[requirement.code] = Profile(
+            code=requirement.code,
+            version=int(getattr(requirement, "version", 1) or 1),
+            title=title,
+            text=requirement.text,
+            criteria=tuple(requirement.acceptance_criteria),
+            dependencies=tuple(requirement.dependencies),
+            dependents=tuple(dependents.get(requirement.code, ())),
+            priority=PRIORITY_RANK.get((requirement.priority or "").strip().lower(), 2),
+            status=str(result["status"]) if result else None,
+            coverage=float(result.get("coverage", 0.0)) if result else None,
+            missing_terms=tuple(result.get("missing_terms", ())) if result else (),
+            linked=tuple(_file_ref(link) for link in links if link.get("linked")),
+            related=tuple(_file_ref(link) for link in links if not link.get("linked"))[:3],
+            tests=tuple(str(t["path"]) for t in (result or {}).get("tests", []) if t.get("linked")),
+            unclear=tuple(dict.fromkeys(unclear_by_code.get(requirement.code, ()))),
+            findings=findings_by_code.get(requirement.code, 0),
+            security=_matches(_SECURITY, words),
+            external=_matches(_EXTERNAL, words),
+            integration=_matches(_INTEGRATION, words),
+            foundation=_matches(_FOUNDATION, words),
+            docs=_matches(_DOCS, words),
+        )
+    return profiles
+
+
+@dataclass(frozen=True)
+class RepoLayout:
+    """Where code and tests live in the validated repository, to name files that do not exist yet."""
+
+    source_dir: str | None
+    test_dir: str | None
+    extension: str | None
+
+    @classmethod
+    def from_report(cls, report: Mapping[str, Any] | None) -> RepoLayout:
+        if not report:
+            return cls(None, None, None)
+        sources: Counter[str] = Counter()
+        tests: Counter[str] = Counter()
+        extensions: Counter[str] = Counter()
+        for requirement in report.get("requirements", []):
+            for link in requirement.get("links", []):
+                path = PurePosixPath(str(link["path"]))
+                sources[str(path.parent)] += 1
+                extensions[path.suffix] += 1
+            for link in requirement.get("tests", []):
+                tests[str(PurePosixPath(str(link["path"])).parent)] += 1
+        for item in report.get("unrequested", []):
+            path = PurePosixPath(str(item["path"]))
+            (tests if is_test_path(str(path)) else sources)[str(path.parent)] += 1
+            extensions[path.suffix] += 1
+        ext = next((e for e, _ in extensions.most_common() if e), None)
+        source = next((d for d, _ in sources.most_common() if not is_test_path(d + "/")), None)
+        return cls(source, next((d for d, _ in tests.most_common()), None), ext)
+
+    def new_source(self, profile: Profile) -> FileRef | None:
+        """A file to create for a requirement nothing implements: beside the code its nearest related file is in."""
+        anchor = profile.related[0].path if profile.related else None
+        directory = str(PurePosixPath(anchor).parent) if anchor else self.source_dir
+        suffix = PurePosixPath(anchor).suffix if anchor else self.extension
+        if directory is None or not suffix:
+            return None
+        path = str(PurePosixPath(directory) / f"{slug(profile.title)}{suffix}").removeprefix("./")
+        near = f"beside {anchor}, the closest related code" if anchor else "where most of the code lives"
+        return FileRef(path, "create", f"no code implements {profile.code} yet; placed {near}")
+
+    def new_test(self, profile: Profile, *, suffix: str = "") -> FileRef | None:
+        extension = self.extension
+        if self.test_dir is None or not extension:
+            return None
+        stem = slug(profile.title) + (f"_{suffix}" if suffix else "")
+        name = f"test_{stem}{extension}" if extension == ".py" else f"{stem}.test{extension}"
+        path = str(PurePosixPath(self.test_dir) / name).removeprefix("./")
+        return FileRef(
+            path, "create", f"no test covers {profile.code} yet; the repository's tests live in {self.test_dir}"
+        )
