@@ -7,9 +7,11 @@ own `setup()`; Alembic leaves those tables alone (see migrations/env.py).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -43,12 +45,15 @@ def _open(runtime: Runtime) -> BaseCheckpointSaver[Any]:
     if engine.dialect.name == "sqlite":
         from langgraph.checkpoint.sqlite import SqliteSaver
 
-        path = engine.url.database or ":memory:"
+        path = _checkpoint_file(engine.url.database)
         connection = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA busy_timeout=30000")
         connection.execute("PRAGMA synchronous=NORMAL")
         sqlite_saver = SqliteSaver(connection)
         sqlite_saver.setup()
+        if path != ":memory:" and engine.url.database:
+            _adopt_checkpoints_from(connection, engine.url.database)
         runtime.closers.append(connection.close)
         return sqlite_saver
 
@@ -76,6 +81,35 @@ def _open(runtime: Runtime) -> BaseCheckpointSaver[Any]:
         finally:
             lock_connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_SETUP_LOCK})
     return postgres_saver
+
+
+def _checkpoint_file(database: str | None) -> str:
+    """Checkpoints get their own SQLite file next to the database: one file shared by two connections
+    made every checkpoint write wait for the engine's writes (SQLite's busy handler sleeps 1-100 ms)."""
+    if not database or database == ":memory:":
+        return ":memory:"
+    main = Path(database)
+    path = main.with_name(f"{main.stem}.checkpoints{main.suffix or '.db'}")
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # owner-only, like the database
+    return str(path)
+
+
+def _adopt_checkpoints_from(connection: sqlite3.Connection, database: str) -> None:
+    """Checkpoints written into the database file itself (before they had their own file) move over once,
+    so executions waiting on an approval or a timer resume after an upgrade."""
+    connection.execute("ATTACH DATABASE ? AS legacy", (database,))
+    try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM legacy.sqlite_master WHERE type = 'table'")}
+        if {"checkpoints", "writes"} <= tables:
+            with connection:  # copy, then drop: re-running after a crash in between copies nothing twice
+                connection.execute("INSERT OR IGNORE INTO main.checkpoints SELECT * FROM legacy.checkpoints")
+                connection.execute("INSERT OR IGNORE INTO main.writes SELECT * FROM legacy.writes")
+            with connection:
+                connection.execute("DROP TABLE legacy.writes")
+                connection.execute("DROP TABLE legacy.checkpoints")
+    finally:
+        connection.execute("DETACH DATABASE legacy")
 
 
 def delete_checkpoints(runtime: Runtime, execution_id: str) -> None:

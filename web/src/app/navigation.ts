@@ -12,6 +12,8 @@ export interface NavItem {
 
 export const mainNav: NavItem[] = [
   { to: "/projects", label: "Projects", icon: "projects" },
+  { to: "/workflows", label: "Workflows", icon: "workflows" },
+  { to: "/executions", label: "Executions", icon: "executions" },
   { to: "/settings/members", label: "Workspace", icon: "workspace" },
   { to: "/invitations", label: "Invitations", icon: "invitations" },
 ];
@@ -25,6 +27,8 @@ export const projectTabs = (projectId: string): TabLink[] => [
   { to: `/projects/${projectId}`, label: "Overview", end: true },
   { to: `/projects/${projectId}/requirements`, label: "Requirements" },
   { to: `/projects/${projectId}/refinement`, label: "Refinement" },
+  { to: `/projects/${projectId}/repository`, label: "Repository" },
+  { to: `/projects/${projectId}/validation`, label: "Validation" },
 ];
 
 export const workspaceTabs: TabLink[] = [

@@ -3,7 +3,11 @@ import { ApiTokensPage, ProfilePage } from "@/features/account";
 import { RegisterPage, RequireAuth, SignInPage } from "@/features/auth";
 import { ProjectLayout, ProjectOverviewPage, ProjectsListPage } from "@/features/projects";
 import { RefinementPage } from "@/features/refinement";
+import { ExecutionPage, ExecutionsListPage } from "@/features/executions";
+import { RepositoriesPage } from "@/features/repositories";
 import { RequirementsPage } from "@/features/requirements";
+import { ValidationPage } from "@/features/validation";
+import { WorkflowBuilderPage, WorkflowsListPage } from "@/features/workflows";
 import { MyInvitationsPage } from "@/features/workspaces";
 import { AppShell } from "./AppShell";
 import { NotFoundPage } from "./NotFoundPage";
@@ -28,7 +32,14 @@ export function AppRoutes() {
           <Route index element={<ProjectOverviewPage />} />
           <Route path="requirements" element={<RequirementsPage />} />
           <Route path="refinement" element={<RefinementPage />} />
+          <Route path="repository" element={<RepositoriesPage />} />
+          <Route path="validation" element={<ValidationPage />} />
         </Route>
+        <Route path="workflows" element={<WorkflowsListPage />} />
+        <Route path="workflows/new" element={<WorkflowBuilderPage />} />
+        <Route path="workflows/:workflowId" element={<WorkflowBuilderPage />} />
+        <Route path="executions" element={<ExecutionsListPage />} />
+        <Route path="executions/:executionId" element={<ExecutionPage />} />
         <Route path="settings" element={<Navigate to="/settings/members" replace />} />
         <Route path="settings/*" element={<WorkspaceSettings />} />
         <Route path="invitations" element={<MyInvitationsPage />} />

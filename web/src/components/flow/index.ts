@@ -1,0 +1,2 @@
+export { FlowNode, nodeTypes } from "./FlowNode";
+export * from "./graph";

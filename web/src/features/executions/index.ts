@@ -1,0 +1,2 @@
+export { ExecutionsListPage } from "./components/ExecutionsListPage";
+export { ExecutionPage } from "./components/ExecutionPage";

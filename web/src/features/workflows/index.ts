@@ -1,0 +1,2 @@
+export { WorkflowsListPage } from "./components/WorkflowsListPage";
+export { WorkflowBuilderPage } from "./components/WorkflowBuilderPage";
