@@ -185,7 +185,11 @@ def test_import_list_run_export_show_and_logs_from_the_cli(trellis, tmp_path: Pa
         ["1", "3", "greet", "transform", "completed", "1"],
     ]
     assert all(re.fullmatch(r"\d+ ms", " ".join(line.split()[6:8])) for line in table[1:]), table  # durations
-    assert trellis("execution", "logs", execution_id).stdout == ""  # a clean run logs nothing
+    clean_log = [line[19:] for line in trellis("execution", "logs", execution_id).stdout.splitlines()]
+    assert clean_log == [
+        "  info    execution started: run 1 of workflow version 1 (manual trigger)",
+        "  info    execution completed",
+    ]
 
     # A run that fails at its last node: --wait exits 1 with the engine's reason; logs and show say where.
     input_file = write(workdir / "input.json", {"name": "Bob", "n": "x"})
@@ -200,12 +204,15 @@ def test_import_list_run_export_show_and_logs_from_the_cli(trellis, tmp_path: Pa
     )
     logs = trellis("execution", "logs", failed_id)
     assert logs.exit_code == 0
-    [log_line] = logs.stdout.splitlines()
-    timestamp, message = log_line[:19], log_line[19:]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", timestamp)
-    assert message == f"  error   [greet] node greet attempt 1 failed: {TYPE_ERROR}"
+    log_lines = logs.stdout.splitlines()
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", line[:19]) for line in log_lines)
+    assert [line[19:] for line in log_lines] == [
+        "  info    execution started: run 1 of workflow version 1 (manual trigger)",
+        f"  error   [greet] node greet attempt 1 failed: {TYPE_ERROR}",
+        "  info    execution failed",
+    ]
     followed = trellis("execution", "logs", failed_id, "--follow")
-    assert followed.stdout.splitlines() == [log_line] and followed.stderr.strip() == "-- execution failed"
+    assert followed.stdout.splitlines() == log_lines and followed.stderr.strip() == "-- execution failed"
     failed_show = trellis("execution", "show", failed_id).stdout
     assert f"error      node greet: {TYPE_ERROR}" in failed_show
     assert re.search(

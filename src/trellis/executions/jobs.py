@@ -13,7 +13,7 @@ from trellis.core.jobs import JobContext, enqueue, job_handler, periodic_task
 from trellis.core.runtime import Runtime
 from trellis.engine.checkpoints import delete_checkpoints
 from trellis.executions import events, recorder, runner, service
-from trellis.executions.models import FINISHED, ExecutionStatus, WorkflowExecution
+from trellis.executions.models import FINISHED, ExecutionLog, ExecutionStatus, WorkflowExecution
 from trellis.workflows import service as workflows_service
 
 log = structlog.get_logger("trellis.executions")
@@ -41,6 +41,14 @@ def run_execution_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any
         if execution.status == ExecutionStatus.PENDING.value:
             execution.status = ExecutionStatus.RUNNING.value
             execution.start_time = execution.start_time or utcnow()
+            session.add(
+                ExecutionLog(
+                    execution_id=execution.id,
+                    level="info",
+                    message=f"execution started: run {execution.run} of workflow version {execution.workflow_version}"
+                    f" ({execution.trigger_type} trigger)",
+                )
+            )
             session.commit()
             events.publish(runtime, str(execution_id), "status_change", status="running", data={"run": execution.run})
         version = workflows_service.get_version(
@@ -55,11 +63,24 @@ def run_execution_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any
     return {"status": outcome.status}
 
 
+# One line per outcome in the execution's log, so a run that went well has a readable trail too.
+_OUTCOME_LOG = {
+    "retry": "a node will be retried in {delay}",
+    "waiting": "execution paused: waiting for an approval, a timer or a sub-workflow",
+    "completed": "execution completed",
+    "failed": "execution failed",
+    "cancelled": "execution cancelled",
+}
+
+
 def _settle(ctx: JobContext, execution: WorkflowExecution, outcome: runner.RunOutcome) -> None:
     runtime = ctx.runtime
     execution_id = str(execution.id)
     # Follow-up jobs are keyed by this job, so a job that runs twice schedules them once.
     follow_up = f"execution:{execution_id}:after:{ctx.job_id}"
+    if outcome.status in _OUTCOME_LOG:
+        delay = f"{outcome.retry_in:g} s" if outcome.retry_in is not None else ""
+        recorder.add_log(runtime, execution_id, "info", _OUTCOME_LOG[outcome.status].format(delay=delay))
     if outcome.status == "retry":
         enqueue(service.RUN_JOB, {"execution_id": execution_id}, follow_up, delay_seconds=outcome.retry_in or 0.0)
     elif outcome.status == "incomplete":

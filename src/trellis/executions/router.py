@@ -32,7 +32,7 @@ from trellis.executions.schemas import (
     NodeExecutionRead,
     RerunRequest,
 )
-from trellis.realtime.router import UNAUTHENTICATED_CLOSE_CODE, _sign_in
+from trellis.realtime.router import UNAUTHENTICATED_CLOSE_CODE, sign_in_websocket
 from trellis.workflows import service as workflows_service
 from trellis.workspaces.permissions import Permission
 
@@ -249,7 +249,7 @@ register_topic_authorizer("executions.", _may_see_execution_topic)
 async def execution_stream(websocket: WebSocket, execution_id: uuid.UUID) -> None:
     """A snapshot of every node's state, then seed 004's messages as they happen."""
     await websocket.accept()
-    principal = await _sign_in(websocket)
+    principal = await sign_in_websocket(websocket)
     if principal is None or not await run_in_threadpool(_can_read, principal, execution_id):
         await websocket.send_json(
             {

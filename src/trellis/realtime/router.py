@@ -37,7 +37,7 @@ AUTH_TIMEOUT_SECONDS = 10
 UNAUTHENTICATED_CLOSE_CODE = 4401
 
 
-async def _sign_in(websocket: WebSocket) -> Any:
+async def sign_in_websocket(websocket: WebSocket) -> Any:
     """The socket's principal from the query token or the first message; None closes the socket."""
     query_token = websocket.query_params.get("access_token")
     if query_token:
@@ -55,7 +55,7 @@ async def _sign_in(websocket: WebSocket) -> Any:
 @router.websocket("/ws")
 async def event_stream(websocket: WebSocket) -> None:
     await websocket.accept()
-    principal = await _sign_in(websocket)
+    principal = await sign_in_websocket(websocket)
     if principal is None:
         await websocket.send_json(
             _error(
