@@ -11,6 +11,7 @@ import typer
 from trellis import __version__
 from trellis.core.config import Mode, Settings, SettingsError, load_settings
 from trellis.core.db import Database
+from trellis.pipeline.cli import pipeline_app
 from trellis.projects.cli import project_app
 from trellis.validation.cli import validate_command
 from trellis.workflows.cli import execution_app, workflow_app
@@ -35,6 +36,7 @@ app.add_typer(execution_app, name="execution")
 requirements_app = typer.Typer(help="Requirements, offline.", no_args_is_help=True)
 app.add_typer(requirements_app, name="requirements")
 app.command("validate")(validate_command)
+app.add_typer(pipeline_app, name="pipeline")
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:

@@ -1,0 +1,1 @@
+"""`trellis pipeline run`: requirements -> analysis -> code validation -> plan -> prompts, offline."""

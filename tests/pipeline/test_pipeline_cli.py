@@ -1,0 +1,170 @@
+"""`trellis pipeline run` as a user runs it: a real process on a small real git repository, offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from trellis.planning.types import PROMPT_CATEGORIES, Plan
+
+SOURCE = '''"""Orders: create and cancel."""
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Order:
+    id: int
+    customer: str
+    total_cents: int
+    status: str = "open"
+
+
+def create_order(orders, customer, total_cents):
+    """Create an order; the total must be positive."""
+    if total_cents <= 0:
+        raise ValueError("total must be positive")
+    order = Order(len(orders) + 1, customer, total_cents)
+    orders.append(order)
+    return order
+
+
+def cancel_order(order):
+    """Cancel an open order."""
+    if order.status != "open":
+        raise ValueError("only open orders can be cancelled")
+    order.status = "cancelled"
+'''
+TESTS = """from shop.orders import cancel_order, create_order
+
+
+def test_cancel_an_open_order():
+    order = create_order([], "ann", 100)
+    cancel_order(order)
+    assert order.status == "cancelled"
+"""
+REQUIREMENTS = """# Shop
+
+- REQ-1: A customer creates an order with a positive total.
+  - Acceptance criteria: Given a total of 0, when the customer creates an order, then it is rejected with an error.
+- REQ-2: A customer cancels an open order.
+  - Acceptance criteria: Given an open order, when the customer cancels it, then its status is cancelled.
+- REQ-3: Customers export their orders as CSV with the columns id, customer and total. (depends on: REQ-1)
+  - Acceptance criteria: Given two orders, when the customer exports them, then the CSV has a header and two rows.
+- REQ-4: Orders older than 30 days are archived to storage TBD.
+"""
+
+
+def make_repository(root: Path) -> Path:
+    repo = root / "shop-repo"
+    (repo / "shop").mkdir(parents=True)
+    (repo / "tests").mkdir()
+    (repo / "shop" / "__init__.py").write_text("")
+    (repo / "shop" / "orders.py").write_text(SOURCE)
+    (repo / "tests" / "test_orders.py").write_text(TESTS)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
+    for command in (["git", "init", "-q"], ["git", "add", "."], ["git", "commit", "-qm", "shop"]):
+        subprocess.run(command, cwd=repo, check=True, env=env)
+    return repo
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    # No network is needed: the environment points every proxy at a closed port to prove it.
+    env = {**os.environ, "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "trellis"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_pipeline_writes_report_plan_tasks_and_prompts(tmp_path: Path) -> None:
+    repo = make_repository(tmp_path)
+    requirements = tmp_path / "requirements.md"
+    requirements.write_text(REQUIREMENTS)
+    out = tmp_path / "out"
+    result = run(
+        "pipeline",
+        "run",
+        "--requirements",
+        str(requirements),
+        "--repo",
+        str(repo),
+        "--out",
+        str(out),
+        "--title",
+        "Shop",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "4 requirements" in result.stdout and "prompts (tokens counted with cl100k_base)" in result.stdout
+
+    plan = Plan.from_dict(json.loads((out / "plan.json").read_text()))
+    by_key = {t.key: t for t in plan.tasks}
+    # Implemented requirements give verification tasks; missing ones build tasks; REQ-3 comes after REQ-1's task.
+    assert by_key["verify:REQ-2"].kind == "verify" and by_key["build:REQ-3"].kind == "build"
+    assert any(f.path == "shop/orders.py" for f in by_key["verify:REQ-2"].files)
+
+    report = (out / "report.md").read_text()
+    assert report.startswith("# Trellis pipeline report: Shop")
+    # The TBD is an open question, listed and not answered.
+    assert "## Open questions" in report and "What should replace “TBD” in REQ-4?" in report
+    assert "## Code validation" in report and "| REQ-2 | implemented |" in report
+    assert "## Plan" in report and "## Findings" in report
+
+    tasks = (out / "tasks.md").read_text()
+    for task in plan.tasks:
+        assert f"**{task.id}** {task.title}" in tasks
+        for category in PROMPT_CATEGORIES:
+            prompt = (out / "prompts" / task.id / f"{category}.md").read_text()
+            assert task.id in prompt and "## Definition of Done" in prompt
+    cancel = (out / "prompts" / by_key["verify:REQ-2"].id / "review.md").read_text()
+    assert (
+        "REQ-2 criterion met: Given an open order, when the customer cancels it, then its status is cancelled."
+        in cancel
+    )
+    assert '    if order.status != "open":' in cancel  # the code as it is in the repository
+
+    # Same inputs, same seed: the same plan.
+    again = run(
+        "pipeline",
+        "run",
+        "--requirements",
+        str(requirements),
+        "--repo",
+        str(repo),
+        "--out",
+        str(tmp_path / "again"),
+        "--title",
+        "Shop",
+    )
+    assert again.returncode == 0 and (tmp_path / "again" / "plan.json").read_text() == (out / "plan.json").read_text()
+
+
+def test_pipeline_refuses_bad_input_clearly(tmp_path: Path) -> None:
+    repo = make_repository(tmp_path)
+    missing = run(
+        "pipeline",
+        "run",
+        "--requirements",
+        str(tmp_path / "nope.md"),
+        "--repo",
+        str(repo),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert missing.returncode == 2 and "cannot read" in missing.stderr and not (tmp_path / "o").exists()
+    cyclic = tmp_path / "cyclic.md"
+    cyclic.write_text("- A-1: Users log in. (depends on: A-2)\n- A-2: Users log out. (depends on: A-1)\n")
+    refused = run("pipeline", "run", "--requirements", str(cyclic), "--repo", str(repo), "--out", str(tmp_path / "o"))
+    assert refused.returncode == 2 and "cycle" in refused.stderr.lower() and not (tmp_path / "o").exists()
