@@ -94,3 +94,28 @@ def node_runs(client: TestClient, user: SignedInUser, execution_id: str) -> list
     response = client.get(f"/api/v1/executions/{execution_id}/nodes", headers=user.headers)
     assert response.status_code == 200, response.text
     return list(response.json()["items"])
+
+
+def check_workflow_listing(client: TestClient, user: SignedInUser) -> None:
+    """Filters and pages are applied by the database: tag membership, literal search text, total before paging."""
+    for name, tags in (
+        ("Billing sync", ["billing", "nightly"]),
+        ("100% done_report", ["reports"]),
+        ("Billing export", ["billing"]),
+        ("Nightly cleanup", ["nightly-ish"]),
+    ):
+        create_workflow(client, user, name, chain({"id": "start", "type": "manual"}), tags=tags)
+
+    def names(query: str) -> tuple[list[str], int]:
+        page = client.get(f"/api/v1/workflows?{query}", headers=user.headers)
+        assert page.status_code == 200, page.text
+        return sorted(w["name"] for w in page.json()["items"]), page.json()["total"]
+
+    assert names("tag=billing") == (["Billing export", "Billing sync"], 2)
+    assert names("tag=nightly") == (["Billing sync"], 1)  # a tag is matched whole, not as a prefix
+    assert names("search=100%25") == (["100% done_report"], 1)  # % is literal text, not a wildcard
+    assert names("search=g_s") == ([], 0)  # _ too: as a wildcard it would match "Billing sync"
+    assert names("search=BILLING&tag=nightly") == (["Billing sync"], 1)
+    first, total = names("limit=3&offset=0")
+    rest, _ = names("limit=3&offset=3")
+    assert total == 4 and len(first) == 3 and len(rest) == 1 and not set(first) & set(rest)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.conftest import add_member, row_counts
-from tests.workflows.helpers import chain, create_workflow
+from tests.workflows.helpers import chain, check_workflow_listing, create_workflow
 
 LINEAR = chain(
     {"id": "start", "type": "manual"},
@@ -122,6 +122,10 @@ def test_versions_diff_restore_duplicate_export_import_and_status(client: TestCl
     run = client.post("/api/v1/executions", json={"workflow_id": workflow["id"]}, headers=alice.headers)
     assert run.status_code == 409
     assert run.json()["detail"]["error"] == "workflow_not_runnable"
+
+
+def test_list_filters_by_tag_and_literal_search_and_pages_in_the_database(client: TestClient, signed_in) -> None:  # type: ignore[no-untyped-def]
+    check_workflow_listing(client, signed_in("alice@example.com"))
 
 
 def test_node_types_expose_their_config_schemas(client: TestClient) -> None:

@@ -11,7 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, cast, delete, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from trellis.audit import service as audit_service
@@ -129,15 +130,26 @@ def list_workflows(
     if status:
         query = query.where(Workflow.status == status)
     if search:
-        pattern = f"%{search.lower()}%"
+        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
-            or_(func.lower(Workflow.name).like(pattern), func.lower(Workflow.description).like(pattern))
+            or_(
+                func.lower(Workflow.name).like(pattern, escape="\\"),
+                func.lower(Workflow.description).like(pattern, escape="\\"),
+            )
         )
-    rows = list(db_session.scalars(query.order_by(Workflow.updated_at.desc(), Workflow.id)).all())
     if tag:
-        # Tags are a JSON list (portable across SQLite and PostgreSQL); filter after loading.
-        rows = [row for row in rows if tag in (row.tags or [])]
-    return rows[offset : offset + limit], len(rows)
+        query = query.where(_has_tag(db_session, tag))
+    total = db_session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = query.order_by(Workflow.updated_at.desc(), Workflow.id).limit(limit).offset(offset)
+    return list(db_session.scalars(page).all()), total
+
+
+def _has_tag(db_session: Session, tag: str) -> ColumnElement[bool]:
+    """Tags are a JSON list (portable across both databases); each database tests membership its own way."""
+    if db_session.get_bind().dialect.name == "postgresql":
+        return cast(Workflow.tags, JSONB).contains([tag])
+    members = func.json_each(Workflow.tags).table_valued("value")
+    return exists(select(1).select_from(members).where(members.c.value == tag))
 
 
 def update_workflow(
