@@ -28,6 +28,7 @@ from trellis.health.router import metrics_router
 from trellis.health.router import router as health_router
 from trellis.jobs.router import router as jobs_router
 from trellis.mcp.router import router as mcp_router
+from trellis.planning.router import router as planning_router
 from trellis.projects.router import router as projects_router
 from trellis.realtime.router import router as realtime_router
 from trellis.refinement.router import router as refinement_router
@@ -55,6 +56,7 @@ def api_router() -> APIRouter:
     api.include_router(refinement_router)
     api.include_router(repos_router)
     api.include_router(validation_router)
+    api.include_router(planning_router)
     api.include_router(jobs_router)
     api.include_router(agents_router)
     api.include_router(mcp_router)

@@ -3,7 +3,8 @@
 Each item says whether Trellis can check it itself when the task is reported done (`checkable`, and `check` says
 how): re-validation of the requirement against the repository, a file the task creates exists, a test linked to
 the requirement exists, every dependency is done. The acceptance criteria themselves are for people and tests to
-judge; re-validation covers them only as far as the code mentions what they ask for.
+judge; re-validation covers them only as far as the code mentions what they ask for. Files a task suggests
+creating are suggestions (the agent may put the code where it fits better), so they are not DoD items.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from trellis.planning.profile import Profile
-from trellis.planning.types import DodItem, FileRef
+from trellis.planning.types import DodItem
 
 
 def _criteria(profiles: Sequence[Profile]) -> list[DodItem]:
@@ -31,21 +32,13 @@ def _criteria(profiles: Sequence[Profile]) -> list[DodItem]:
     return items
 
 
-def _created(files: Sequence[FileRef]) -> list[DodItem]:
-    return [
-        DodItem(f"{f.path} exists in the repository.", "quality_gate", True, f"file_exists:{f.path}")
-        for f in files
-        if f.action == "create"
-    ]
-
-
 def _depends(depends_on: Sequence[str]) -> list[DodItem]:
     if not depends_on:
         return []
     return [DodItem(f"Its dependencies ({', '.join(depends_on)}) are done.", "quality_gate", True, "dependencies_done")]
 
 
-def build_dod(profiles: Sequence[Profile], files: Sequence[FileRef], depends_on: Sequence[str]) -> tuple[DodItem, ...]:
+def build_dod(profiles: Sequence[Profile], depends_on: Sequence[str]) -> tuple[DodItem, ...]:
     items = _criteria(profiles)
     for profile in profiles:
         items.append(
@@ -64,13 +57,13 @@ def build_dod(profiles: Sequence[Profile], files: Sequence[FileRef], depends_on:
                 f"test_linked:{profile.code}",
             )
         )
-    items += _created(files) + _depends(depends_on)
+    items += _depends(depends_on)
     if any(p.security for p in profiles):
         items.append(DodItem("A second person reviewed the change for security.", "quality_gate", False))
     return tuple(items)
 
 
-def verify_dod(profile: Profile, files: Sequence[FileRef]) -> tuple[DodItem, ...]:
+def verify_dod(profile: Profile) -> tuple[DodItem, ...]:
     items = _criteria([profile])
     items.append(
         DodItem(
@@ -88,19 +81,17 @@ def verify_dod(profile: Profile, files: Sequence[FileRef]) -> tuple[DodItem, ...
             f"test_linked:{profile.code}",
         )
     )
-    return tuple(items + _created(files))
+    return tuple(items)
 
 
-def testing_dod(
-    profiles: Sequence[Profile], files: Sequence[FileRef], depends_on: Sequence[str]
-) -> tuple[DodItem, ...]:
+def testing_dod(profiles: Sequence[Profile], depends_on: Sequence[str]) -> tuple[DodItem, ...]:
     items = [
         DodItem(f"A test linked to {p.code} exercises it together with {', '.join(p.dependencies)}.",
                 "quality_gate", True, f"test_linked:{p.code}")
         for p in profiles
     ]  # fmt: skip
     items.append(DodItem("The new tests pass in CI.", "quality_gate", False))
-    return tuple(items + _created(files) + _depends(depends_on))
+    return tuple(items + _depends(depends_on))
 
 
 def review_dod(profiles: Sequence[Profile], depends_on: Sequence[str]) -> tuple[DodItem, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import graphlib
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 
 from trellis.core.errors import InvalidInput
@@ -23,13 +24,24 @@ def topological_order(depends_on: Mapping[str, Sequence[str]], rank: Mapping[str
     except graphlib.CycleError as exc:
         cycle = [str(node) for node in exc.args[1]]
         raise DependencyCycle(f"Dependency cycle: {' -> '.join(reversed(cycle))}.", cycle=cycle) from None
-    order: list[str] = []
+    # graphlib hands out whole batches; to keep phases together the lowest-ranked ready node goes first, one by one.
     ranks = rank or {}
-    while sorter.is_active():
-        ready = sorted(sorter.get_ready(), key=lambda node: (ranks.get(node, 0), node))
-        for node in ready:
-            order.append(node)
-            sorter.done(node)
+    nodes = set(depends_on) | {d for deps in depends_on.values() for d in deps}
+    waiting = {node: len(set(depends_on.get(node, ()))) for node in nodes}
+    dependents: dict[str, list[str]] = {node: [] for node in nodes}
+    for node, deps in depends_on.items():
+        for dependency in set(deps):
+            dependents[dependency].append(node)
+    ready = [(ranks.get(node, 0), node) for node, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        _, node = heapq.heappop(ready)
+        order.append(node)
+        for dependent in dependents[node]:
+            waiting[dependent] -= 1
+            if waiting[dependent] == 0:
+                heapq.heappush(ready, (ranks.get(dependent, 0), dependent))
     return order
 
 

@@ -252,11 +252,11 @@ def _assemble(
 
 def _dod(draft: Draft, dependency_ids: tuple[str, ...]) -> tuple[Any, ...]:
     if draft.kind == "verify":
-        return dod.verify_dod(draft.profiles[0], draft.files)
+        return dod.verify_dod(draft.profiles[0])
     if draft.category == "implementation":
-        return dod.build_dod(draft.profiles, draft.files, dependency_ids)
+        return dod.build_dod(draft.profiles, dependency_ids)
     if draft.category == "testing":
-        return dod.testing_dod(draft.profiles, draft.files, dependency_ids)
+        return dod.testing_dod(draft.profiles, dependency_ids)
     if draft.category == "review":
         return dod.review_dod(draft.profiles, dependency_ids)
     if draft.category == "research":

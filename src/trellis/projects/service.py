@@ -310,6 +310,14 @@ def _check_guards(db_session: Session, *, project: Project, transition: Transiti
             from trellis.validation import service as validation_service
 
             details.update(validation_service.check_validation_score(db_session, project_id=project.id))
+        elif guard is Guard.PLAN_COMPLETE:
+            from trellis.planning import service as planning_service
+
+            details.update(planning_service.check_plan_complete(db_session, project_id=project.id))
+        elif guard is Guard.TASKS_DONE:
+            from trellis.planning import service as planning_service
+
+            details.update(planning_service.check_tasks_done(db_session, project_id=project.id))
         else:
             raise GuardFailed(_UNAVAILABLE[guard], guard=guard.value)
     return details
@@ -317,9 +325,7 @@ def _check_guards(db_session: Session, *, project: Project, transition: Transiti
 
 # Guards whose data arrives with later features: refused with a message saying what is missing.
 _UNAVAILABLE = {
-    Guard.PLAN_COMPLETE: "No complete plan exists for this project yet.",
     Guard.PROMPTS_GENERATED: "No prompts have been generated for this project yet.",
-    Guard.TASKS_DONE: "Not every task of this project is done and verified yet.",
 }
 
 

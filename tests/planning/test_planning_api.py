@@ -1,0 +1,191 @@
+"""Planning and execution tracking through the API, on a real local git repository: a project validated against its
+code is planned (versions keyed by the inputs, diffs), approved through the gateway, and its tasks are worked: the
+next task, status changes with history, and done reports that Trellis checks by syncing and re-validating the
+repository - refused while the code is missing, accepted once it is committed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import add_member, sign_up
+from tests.repos.git_server import git
+from tests.validation.test_validation_api import (
+    CART_SOURCE,
+    CART_TEST,
+    World,
+    connect,
+    make_repository,
+    make_world,
+    ready_project,
+    wait_project,
+)
+
+REQUIREMENTS = [
+    {"code": "CART-1", "text": "Shoppers add items to the shopping cart."},
+    {"code": "CART-2", "text": "Shoppers remove items from the shopping cart."},
+    {"code": "CART-3", "text": "Shoppers see the cart total price of every item in the cart."},
+    {
+        "code": "CART-4",
+        "text": "Shoppers apply a discount code to the cart total; the code SAVE10 takes ten percent off.",
+        "acceptance_criteria": ["Given a cart total of 50, when the shopper applies SAVE10, then the total is 45."],
+        "dependencies": ["CART-3"],
+    },
+]
+DISCOUNT = '''"""Discount codes shoppers apply to the cart total."""
+
+
+def apply_discount_code(total, code):
+    """Apply a discount code to the cart total: SAVE10 takes ten percent off."""
+    if code == "SAVE10":
+        return round(total * 0.9, 2)
+    raise ValueError(f"unknown discount code {code}")
+'''
+DISCOUNT_TEST = """from cart.discounts import apply_discount_code
+
+
+def test_discount_code_takes_ten_percent_off_the_cart_total():
+    assert apply_discount_code(50.0, "SAVE10") == 45.0
+"""
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    yield from make_world(tmp_path)
+
+
+def planned_project(world: World) -> tuple[str, Path]:
+    repository = make_repository(
+        world.local_root, "cart", {"cart/shopping_cart.py": CART_SOURCE, "tests/test_shopping_cart.py": CART_TEST}
+    )
+    project_id = ready_project(world, "Cart", REQUIREMENTS)
+    connect(world, project_id, repository)
+    assert world.post(f"/projects/{project_id}/validate-code").status_code == 202
+    assert wait_project(world, project_id, "CODE_VALIDATED", "BLOCKED") == "CODE_VALIDATED"
+    approved = world.post(f"/projects/{project_id}/gateway", {"action": "approve_validation"})
+    assert approved.status_code == 200, approved.text
+    return project_id, repository
+
+
+def patch(world: World, path: str, body: dict[str, Any], user: Any = None) -> Any:
+    return world.client.patch(f"/api/v1{path}", json=body, headers=(user or world.owner).headers)
+
+
+def test_plan_versions_diff_tasks_and_verified_done_reports(world: World) -> None:
+    project_id, repository = planned_project(world)
+    assert world.get(f"/projects/{project_id}/plan").status_code == 404
+
+    first = world.post(f"/projects/{project_id}/plan")
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert body["version"] == 1 and body["created"] is True and body["project_status"] == "PLANNING"
+    tasks = {t["key"]: t for t in body["plan"]["tasks"]}
+    # Partly implemented CART-3 is completed first (CART-4 builds on it); CART-1 and CART-2 exist: verify only.
+    assert [(t["id"], t["key"], t["phase"]) for t in body["plan"]["tasks"]] == [
+        ("T-001", "build:CART-3", "foundation"),
+        ("T-002", "build:CART-4", "core_features"),
+        ("T-003", "verify:CART-1", "quality_assurance"),
+        ("T-004", "verify:CART-2", "quality_assurance"),
+    ]
+    assert tasks["build:CART-4"]["depends_on"] == ["T-001"]
+    assert body["plan"]["critical_path"] == ["T-001", "T-002"]
+    assert tasks["verify:CART-1"]["kind"] == "verify" and tasks["verify:CART-1"]["category"] == "review"
+    assert {f["path"] for f in tasks["verify:CART-1"]["files"]} == {
+        "cart/shopping_cart.py",
+        "tests/test_shopping_cart.py",
+    }
+    assert "CART-4: Given a cart total of 50" in tasks["build:CART-4"]["dod"][0]["text"]
+
+    # Same inputs: the stored version. The project stays PLANNING.
+    again = world.post(f"/projects/{project_id}/plan")
+    assert again.status_code == 200 and again.json()["version"] == 1 and again.json()["created"] is False
+    assert again.json()["plan"] == body["plan"]
+
+    # New requirement text: version 2, and the diff names what changed.
+    changed = [*REQUIREMENTS[:3], {**REQUIREMENTS[3], "text": REQUIREMENTS[3]["text"] + " Codes are case-insensitive."}]
+    assert world.post(f"/projects/{project_id}/requirements/bulk", {"requirements": changed}).status_code == 200
+    second = world.post(f"/projects/{project_id}/plan").json()
+    assert second["version"] == 2 and second["created"] is True
+    versions = world.get(f"/projects/{project_id}/plan/versions").json()
+    assert [v["version"] for v in versions["items"]] == [1, 2]
+    diff = world.get(f"/projects/{project_id}/plan/diff?from=1&to=2").json()
+    assert diff["added"] == [] and diff["removed"] == []
+    assert [c["key"] for c in diff["changed"]] == ["build:CART-4"]
+    assert diff["changed"][0]["fields"]["requirements"] == {"from": ["CART-4 v1"], "to": ["CART-4 v2"]}
+    assert world.get(f"/projects/{project_id}/plan/diff?from=1&to=9").status_code == 404
+
+    # Approval through the gateway: PLANNING -> PROMPTS_READY needs a plan of the current requirements.
+    approved = world.post(f"/projects/{project_id}/gateway", {"action": "generate_prompts"})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["details"]["plan_version"] == 2
+    assert world.post(f"/projects/{project_id}/plan").json()["detail"]["error"] == "plan_locked"
+
+    listed = world.get(f"/projects/{project_id}/tasks").json()
+    assert listed["counts"]["pending"] == 4 and [t["ready"] for t in listed["items"]] == [True, False, True, True]
+    assert world.get(f"/projects/{project_id}/tasks/next").json()["task"]["id"] == "T-001"
+
+    # In-progress work comes first; done is only reachable through a done report.
+    moved = patch(world, f"/projects/{project_id}/tasks/T-002", {"status": "in_progress", "note": "starting"})
+    assert moved.status_code == 200 and moved.json()["status"] == "in_progress"
+    assert world.get(f"/projects/{project_id}/tasks/next").json()["task"]["id"] == "T-002"
+    refused = patch(world, f"/projects/{project_id}/tasks/T-002", {"status": "done"})
+    assert refused.status_code == 422 and refused.json()["detail"]["error"] == "verification_required"
+    assert patch(world, f"/projects/{project_id}/tasks/T-002", {"status": "finished"}).status_code == 422
+    assert world.get(f"/projects/{project_id}/tasks/T-999").status_code == 404
+
+    # Reported done without the code: refused with the reasons, moved to review.
+    report = world.post(f"/projects/{project_id}/tasks/T-002/done", {"note": "discounts work"})
+    assert report.status_code == 200, report.text
+    outcome = report.json()
+    assert outcome["accepted"] is False and outcome["status"] == "review"
+    assert any("CART-4 implemented" in r and "missing" in r for r in outcome["reasons"]), outcome["reasons"]
+    assert any("T-001 (pending)" in r for r in outcome["reasons"]), outcome["reasons"]
+    assert outcome["verification"]["repository"]["synced"] is True
+
+    # The code is committed to the repository; the done reports sync, re-validate and accept.
+    for relative, content in {"cart/discounts.py": DISCOUNT, "tests/test_discounts.py": DISCOUNT_TEST}.items():
+        (repository / relative).write_text(content)
+    git("add", "-A", cwd=repository)
+    git("commit", "-q", "-m", "discount codes", cwd=repository)
+    head = git("rev-parse", "HEAD", cwd=repository).strip()
+    done_first = world.post(f"/projects/{project_id}/tasks/T-001/done").json()
+    assert done_first["accepted"] is True, done_first
+    assert done_first["verification"]["commit_sha"] == head
+    done = world.post(f"/projects/{project_id}/tasks/T-002/done", {"note": "with the code this time"}).json()
+    assert done["accepted"] is True and done["status"] == "done", done
+    assert done["verification"]["requirements"]["CART-4"]["status"] == "implemented"
+    assert done["verification"]["requirements"]["CART-4"]["tests"] == ["tests/test_discounts.py"]
+
+    detail = world.get(f"/projects/{project_id}/tasks/T-002").json()
+    assert [(e["from_status"], e["to_status"]) for e in detail["history"]] == [
+        (None, "pending"),
+        ("pending", "in_progress"),
+        ("in_progress", "review"),
+        ("review", "done"),
+    ]
+    assert detail["history"][2]["verification"]["accepted"] is False
+    assert detail["history"][2]["note"] == "discounts work"
+    audit = world.get(f"/projects/{project_id}/audit?limit=500").json()["items"]
+    assert [r["to_state"] for r in audit if r["action"] == "task.reported_done"].count("review") == 1
+
+
+def test_viewers_read_outsiders_see_nothing(world: World) -> None:
+    project_id, _ = planned_project(world)
+    assert world.post(f"/projects/{project_id}/plan").status_code == 201
+    workspace_id = world.get(f"/projects/{project_id}").json()["workspace_id"]
+    viewer = sign_up(world.client, "victor@example.com")
+    add_member(world.client, world.owner, workspace_id, viewer, "viewer")
+    outsider = sign_up(world.client, "mallory@example.com")
+
+    assert world.get(f"/projects/{project_id}/plan", viewer).status_code == 200
+    assert world.get(f"/projects/{project_id}/tasks", viewer).json()["total"] == 4
+    assert world.post(f"/projects/{project_id}/plan", None, viewer).status_code == 403
+    assert patch(world, f"/projects/{project_id}/tasks/T-001", {"status": "in_progress"}, viewer).status_code == 403
+    assert world.post(f"/projects/{project_id}/tasks/T-001/done", None, viewer).status_code == 403
+    for path in ("plan", "tasks", "tasks/next", "tasks/T-001", "plan/versions"):
+        response = world.get(f"/projects/{project_id}/{path}", outsider)
+        assert response.status_code == 404 and response.json()["detail"]["error"] == "project_not_found", path
+    assert world.post(f"/projects/{project_id}/tasks/T-001/done", None, outsider).status_code == 404
