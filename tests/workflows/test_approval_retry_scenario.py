@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.conftest import wait_for
 from tests.workflows.helpers import create_workflow, http_target, node_runs, start, wait_status
 
 FAST_RETRIES = {"max_retries": 2, "delays_seconds": [0.05, 0.05]}
@@ -165,3 +167,36 @@ def test_cancel_a_waiting_execution_and_outsiders_see_nothing(client: TestClient
     assert client.post(f"/api/v1/executions/{execution_id}/approve", json={}, headers=alice.headers).status_code == 409
     review = next(r for r in node_runs(client, alice, execution_id) if r["node_id"] == "review")
     assert review["status"] == "cancelled"
+
+
+def test_cancel_during_a_retry_delay_stops_at_once_and_the_delayed_attempt_never_runs(  # type: ignore[no-untyped-def]
+    client: TestClient, signed_in
+) -> None:
+    alice = signed_in("alice@example.com")
+    with http_target(status=503) as target:
+        graph = {
+            "nodes": [
+                {"id": "start", "type": "manual"},
+                {
+                    "id": "notify",
+                    "type": "http_request",
+                    "config": {"method": "POST", "url": target.url, "body": {"n": 1}},
+                    "retry": {"max_retries": 1, "delays_seconds": [1.5]},
+                },
+            ],
+            "connections": [{"source": "start", "target": "notify"}],
+        }
+        workflow = create_workflow(client, alice, "Flaky", graph)
+        execution_id = start(client, alice, workflow["id"])
+        wait_for(
+            lambda: any(r["status"] == "retrying" for r in node_runs(client, alice, execution_id)),
+            what="the first attempt to fail and wait for its retry",
+        )
+        cancelled = client.post(f"/api/v1/executions/{execution_id}/cancel", headers=alice.headers)
+        assert cancelled.status_code == 200
+        assert cancelled.json()["status"] == "cancelled"  # at once, not after the 1.5 s delay
+        time.sleep(2.5)  # past the moment the delayed attempt was due
+        assert len(target.received) == 1
+    notify = next(r for r in node_runs(client, alice, execution_id) if r["node_id"] == "notify")
+    assert (notify["status"], notify["retry_count"]) == ("cancelled", 0)
+    assert client.get(f"/api/v1/executions/{execution_id}", headers=alice.headers).json()["status"] == "cancelled"

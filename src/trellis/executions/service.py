@@ -356,18 +356,31 @@ def cancel(db_session: Session, *, target: ExecutionAccess) -> WorkflowExecution
     execution = target.execution
     if execution.status in FINISHED:
         raise ExecutionStateConflict(f"The execution is already {execution.status}.", status=execution.status)
-    if execution.status == ExecutionStatus.RUNNING.value:
+    if execution.status == ExecutionStatus.RUNNING.value and _node_running(db_session, execution.id):
         execution.cancel_requested = True  # the running job stops before its next node
     else:
+        # Nothing is mid-node (pending, waiting, or a node waiting out its retry delay): stop now; the
+        # delayed job, when it comes, finds the execution finished and does nothing.
+        execution.cancel_requested = True
         execution.status = ExecutionStatus.CANCELLED.value
         execution.end_time = utcnow()
         db_session.execute(
             update(NodeExecution)
-            .where(NodeExecution.execution_id == execution.id, NodeExecution.status == NodeStatus.WAITING.value)
+            .where(
+                NodeExecution.execution_id == execution.id,
+                NodeExecution.status.in_([NodeStatus.WAITING.value, NodeStatus.RETRYING.value]),
+            )
             .values(status=NodeStatus.CANCELLED.value)
         )
     _audit(db_session, "execution.cancel_requested", target)
     return execution
+
+
+def _node_running(db_session: Session, execution_id: uuid.UUID) -> bool:
+    running = select(NodeExecution.id).where(
+        NodeExecution.execution_id == execution_id, NodeExecution.status == NodeStatus.RUNNING.value
+    )
+    return db_session.scalar(running.limit(1)) is not None
 
 
 def retry(db_session: Session, *, target: ExecutionAccess) -> WorkflowExecution:
