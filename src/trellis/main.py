@@ -30,6 +30,7 @@ from trellis.jobs.router import router as jobs_router
 from trellis.mcp.router import router as mcp_router
 from trellis.planning.router import router as planning_router
 from trellis.projects.router import router as projects_router
+from trellis.prompts.router import router as prompts_router
 from trellis.realtime.router import router as realtime_router
 from trellis.refinement.router import router as refinement_router
 from trellis.repos.router import router as repos_router
@@ -57,6 +58,7 @@ def api_router() -> APIRouter:
     api.include_router(repos_router)
     api.include_router(validation_router)
     api.include_router(planning_router)
+    api.include_router(prompts_router)
     api.include_router(jobs_router)
     api.include_router(agents_router)
     api.include_router(mcp_router)

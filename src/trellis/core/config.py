@@ -6,6 +6,7 @@ The README's settings table is the user-facing copy of this class; keep them in 
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import os
 import secrets
@@ -150,6 +151,12 @@ class Settings(BaseSettings):
     execution_retention_interval_seconds: float = Field(
         3600.0, gt=0, description="How often the retention job looks for executions to prune."
     )
+    outbound_denied_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128"],
+        description="Comma-separated CIDR networks that HTTP request nodes may not call (checked on every resolved "
+        "address). Default: link-local, where cloud metadata services live; add `10.0.0.0/8,127.0.0.0/8,...` to keep "
+        "workflows off internal services, or set empty to allow all.",
+    )
     job_redispatch_seconds: float = Field(
         60.0,
         gt=0,
@@ -174,6 +181,13 @@ class Settings(BaseSettings):
     )
     mcp_idle_timeout_seconds: float = Field(
         300.0, gt=0, description="An MCP session unused this long is closed (its stdio process stopped)."
+    )
+    prompt_token_budget: int = Field(
+        4000,
+        ge=200,
+        le=200_000,
+        description="Tokens (cl100k_base) a generated prompt may use; the least relevant context is left out first, "
+        "never the task or its acceptance criteria.",
     )
     max_repo_size_mb: int = Field(
         100,
@@ -293,6 +307,7 @@ class Settings(BaseSettings):
         "github_hosts",
         "gitlab_hosts",
         "bitbucket_hosts",
+        "outbound_denied_networks",
         mode="before",
     )
     @classmethod
@@ -302,6 +317,16 @@ class Settings(BaseSettings):
             if text.startswith("["):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("outbound_denied_networks")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{network!r} is not a CIDR network (like 10.0.0.0/8)") from exc
         return value
 
     @field_validator("database_url")
