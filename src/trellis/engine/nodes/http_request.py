@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 import httpx
 from pydantic import Field
 
+from trellis.core.outbound import OutboundDenied, check_outbound_url
 from trellis.engine.nodes.base import NodeConfig, NodeContext, NodeType, PermanentNodeError, TransientNodeError
 
 _MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -31,15 +33,22 @@ def run(context: NodeContext, config: HttpRequestConfig) -> Any:
     headers["X-Trellis-Attempt"] = str(context.attempt)
     body = context.render(config.body) if config.body is not None else None
     try:
-        with httpx.Client(timeout=config.timeout_seconds, follow_redirects=False) as client:
-            response = client.request(
+        check_outbound_url(url, context.runtime.settings.outbound_denied_networks)
+    except OutboundDenied as exc:
+        raise PermanentNodeError(f"{config.method} {_safe(url)} refused: {exc}") from exc
+    try:
+        with (
+            httpx.Client(timeout=config.timeout_seconds, follow_redirects=False) as client,
+            client.stream(
                 config.method, url, headers=headers, params=context.render(config.query), json=body
-            )
+            ) as response,
+        ):
+            content = _read_capped(response)
     except httpx.TimeoutException as exc:
         raise TransientNodeError(f"{config.method} {_safe(url)} timed out after {config.timeout_seconds} s") from exc
     except httpx.TransportError as exc:
         raise TransientNodeError(f"{config.method} {_safe(url)} failed: {type(exc).__name__}") from exc
-    result = {"status": response.status_code, "headers": dict(response.headers), "body": _body(response)}
+    result = {"status": response.status_code, "headers": dict(response.headers), "body": _body(response, content)}
     if config.fail_on_status and response.status_code >= 400:
         message = f"{config.method} {_safe(url)} answered {response.status_code}"
         if response.status_code in (408, 425, 429) or response.status_code >= 500:
@@ -48,11 +57,21 @@ def run(context: NodeContext, config: HttpRequestConfig) -> Any:
     return result
 
 
-def _body(response: httpx.Response) -> Any:
-    content = response.content[:_MAX_BODY_BYTES]
+def _read_capped(response: httpx.Response) -> bytes:
+    """At most _MAX_BODY_BYTES of the body: a huge answer is cut, never held in memory whole."""
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk[: _MAX_BODY_BYTES - size])
+        size += len(chunks[-1])
+        if size >= _MAX_BODY_BYTES:
+            break
+    return b"".join(chunks)
+
+
+def _body(response: httpx.Response, content: bytes) -> Any:
     if "json" in response.headers.get("content-type", ""):
         try:
-            return response.json()
+            return json.loads(content)
         except ValueError:
             pass
     return content.decode(response.encoding or "utf-8", errors="replace")

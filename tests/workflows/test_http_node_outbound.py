@@ -1,0 +1,56 @@
+"""HTTP request nodes may not call denied networks (cloud metadata by default), by address or by name."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from tests.conftest import make_settings, sign_up
+from tests.workflows.helpers import chain, create_workflow, http_target, node_runs, start, wait_status
+from trellis.core.config import Settings
+from trellis.main import create_app
+
+
+def _call(url: str) -> dict[str, object]:
+    return chain(
+        {"id": "start", "type": "manual"},
+        {"id": "call", "type": "http_request", "config": {"method": "POST", "url": url, "body": {"x": 1}}},
+    )
+
+
+def test_denied_networks_are_refused_by_address_and_by_name_and_nothing_is_sent(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(tmp_path / "data", outbound_denied_networks="127.0.0.0/8,::1/128")
+    with TestClient(create_app(settings)) as client, http_target() as target:
+        alice = sign_up(client, "alice@example.com")
+        port = target.url.split(":")[2].split("/")[0]
+        for url in (target.url, f"http://localhost:{port}/hook"):
+            workflow = create_workflow(client, alice, f"Call {url}", _call(url))
+            execution_id = start(client, alice, workflow["id"])
+            failed = wait_status(client, alice, execution_id, "failed", "completed")
+            assert failed["status"] == "failed"
+            call = next(r for r in node_runs(client, alice, execution_id) if r["node_id"] == "call")
+            assert call["retry_count"] == 0  # permanent: not retried
+            assert "in a network this server does not call (TRELLIS_OUTBOUND_DENIED_NETWORKS)" in call["error_message"]
+        assert target.received == []
+
+
+def test_by_default_only_link_local_is_denied(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(create_app(make_settings(tmp_path / "data"))) as client, http_target() as target:
+        alice = sign_up(client, "alice@example.com")
+        metadata = create_workflow(client, alice, "Metadata", _call("http://169.254.169.254/latest/meta-data/"))
+        refused = wait_status(client, alice, start(client, alice, metadata["id"]), "failed", "completed")
+        assert refused["status"] == "failed"
+        assert "169.254.169.254 resolves to 169.254.169.254" in refused["error_message"]
+        local = create_workflow(client, alice, "Local", _call(target.url))
+        assert wait_status(client, alice, start(client, alice, local["id"]), "failed", "completed")["status"] == (
+            "completed"
+        )
+        assert len(target.received) == 1
+
+
+def test_a_bad_network_setting_names_the_value() -> None:
+    with pytest.raises(ValidationError, match=re.escape("'10.0.0.0/33' is not a CIDR network")):
+        Settings(_env_file=None, outbound_denied_networks="10.0.0.0/33")  # type: ignore[call-arg]
