@@ -15,6 +15,7 @@ from trellis.auth.dependencies import CurrentPrincipal
 from trellis.core.db import Db, ReadDb
 from trellis.core.errors import InvalidInput
 from trellis.planning import service, verification
+from trellis.planning import traceability as trace
 from trellis.planning.models import PlanVersionRow
 from trellis.planning.schemas import (
     DoneOutcome,
@@ -245,3 +246,43 @@ async def report_done(
         reasons=outcome.reasons,
         verification=outcome.as_dict(),
     )
+
+
+@router.get(
+    "/projects/{project_id}/traceability",
+    responses={**_ERRORS, 200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
+async def traceability(
+    project_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    db: ReadDb,
+    request: Request,
+    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
+    file: Annotated[str | None, Query(max_length=1000)] = None,
+    task: Annotated[str | None, Query(max_length=20)] = None,
+) -> Any:
+    """Per requirement version: the Q&A answers that changed it, its findings, code evidence, tasks with status and
+    verification, prompts. `?file=path` and `?task=T-001` give the reverse lookups; `?format=csv` (or
+    `Accept: text/csv`) the matrix as CSV, one row per requirement version."""
+    as_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
+
+    def work(s: Session) -> Any:
+        projects_service.load_project(s, principal=principal, project_id=project_id, permission=Permission.READ)
+        matrix = trace.build_matrix(s, project_id)
+        if task is not None:
+            found = trace.for_task(matrix, task)
+            if found is None:
+                raise service.TaskNotFound(f"Task {task} is not in the current plan.", task_id=task)
+            return found
+        if file is not None:
+            return trace.for_file(matrix, file)
+        return trace.matrix_csv(matrix) if as_csv else matrix
+
+    result = await db.run(work)
+    if isinstance(result, str):
+        return Response(
+            result,
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="traceability-{project_id}.csv"'},
+        )
+    return result
