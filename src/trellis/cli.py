@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from typing import Annotated, NoReturn
@@ -250,6 +251,7 @@ def _migrated_session() -> tuple[Settings, Database]:
 
     settings = _settings()
     configure_logging(settings)  # our handlers on this process's stderr, masked, like the server's
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a one-shot command's output is its result, not this
     database = create_database(settings)
     if settings.should_auto_migrate:
         upgrade(database)
