@@ -24,7 +24,7 @@ function freePort() {
  * signs up, in and out many times from one IP in a minute). Without SMTP the server keeps
  * sign-in codes in its development outbox (GET /api/v1/dev/outbox), which the test reads.
  */
-export async function startServer() {
+export async function startServer(extraEnv = {}) {
   // Point the journey at a server you already run (fresh data directory expected): TRELLIS_E2E_URL.
   if (process.env.TRELLIS_E2E_URL) return { url: process.env.TRELLIS_E2E_URL, output: () => "", stop: async () => undefined };
   const dataDir = mkdtempSync(join(tmpdir(), "trellis-e2e-"));
@@ -38,6 +38,7 @@ export async function startServer() {
       TRELLIS_RATE_LIMIT_PER_IP: "0",
       TRELLIS_RATE_LIMIT_PER_USER: "0",
       TRELLIS_LOG_LEVEL: "WARNING",
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

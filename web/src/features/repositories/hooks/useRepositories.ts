@@ -19,7 +19,9 @@ export function useRepositoryStatus(repoId: string, busy: boolean) {
   return useQuery({
     queryKey: ["repositories", repoId, "status"],
     queryFn: () => repos.repositoryStatus(repoId),
-    refetchInterval: busy ? 1500 : false,
+    // Poll while either the list or the last status says the server is working: the list can see the clone
+    // finish before this query does, and this query must still catch up to it.
+    refetchInterval: (query) => (busy || BUSY_STATES.has(query.state.data?.clone_status ?? "") ? 1500 : false),
   });
 }
 
