@@ -65,11 +65,11 @@ def task_risks(profile: Profile, *, kind: str, depends_on: int) -> tuple[Risk, .
                 f"Unresolved findings ({', '.join(profile.unclear)}): answer them in refinement before building.",
             )
         )
-    if profile.status in (None, "missing") and not profile.related:
+    if profile.status == "missing" and not profile.related:
         risks.append(
             Risk(
                 "technology_unknowns",
-                0.4 if profile.status == "missing" else 0.25,
+                0.4,
                 0.5,
                 "No existing code relates to it: spike the approach first and keep the first version small.",
             )

@@ -1,0 +1,187 @@
+"""The pure planner: order, dependencies, phases, verification instead of building, critical path, seeded
+estimates, cycle detection, no filler, and the plan's JSON round trip."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from trellis.planning import estimation
+from trellis.planning.diff import diff_plans
+from trellis.planning.graph import DependencyCycle, critical_path, parallel_now, topological_order
+from trellis.planning.planner import PlanInput, plan_project
+from trellis.planning.risks import FACTORS
+from trellis.planning.types import Plan
+from trellis.requirements.analysis import analyze_project
+
+
+def link(path: str, *, linked: bool = True, lines: tuple[int, int] = (3, 9), why: str = "function f") -> dict[str, Any]:
+    evidence = [{"kind": "symbol", "why": why, "terms": [], "lines": list(lines)}]
+    return {"path": path, "score": 0.2, "relative": 1.0, "linked": linked, "role": "source", "evidence": evidence}
+
+
+def result(code: str, status: str, links: list[dict[str, Any]], tests: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "code": code,
+        "status": status,
+        "coverage": {"implemented": 0.8, "partial": 0.4, "missing": 0.0}[status],
+        "links": links,
+        "tests": [link(t) for t in tests],
+        "missing_terms": ["export"] if status == "partial" else [],
+    }
+
+
+ORDERS = PlanInput("ORD-1", "Customers place orders for products in the catalog.", ("Given a product, when ...",))
+INVOICE = PlanInput("ORD-2", "Customers download an invoice for each order.", dependencies=("ORD-1",))
+SYNC = PlanInput(
+    "ORD-3",
+    "Orders and invoices sync to the accounting system through its API.",
+    dependencies=("ORD-1", "ORD-2"),
+)
+
+
+def test_order_dependencies_phases_and_critical_path() -> None:
+    plan = plan_project([SYNC, INVOICE, ORDERS], None, None, seed=1)
+    assert [(t.id, t.key, t.phase) for t in plan.tasks] == [
+        ("T-001", "build:ORD-1", "foundation"),
+        ("T-002", "build:ORD-2", "core_features"),
+        ("T-003", "build:ORD-3", "integration"),
+        ("T-004", "test:ORD-3", "quality_assurance"),
+        ("T-005", "docs", "quality_assurance"),
+    ]
+    assert [t.depends_on for t in plan.tasks] == [(), ("T-001",), ("T-001", "T-002"), ("T-003",), ("T-003",)]
+    assert plan.tasks[3].title == "End-to-end tests: ORD-3 with ORD-1, ORD-2" and plan.tasks[3].category == "testing"
+    assert plan.critical_path[:3] == ("T-001", "T-002", "T-003") and len(plan.critical_path) == 4
+    longest = max(plan.tasks[3:], key=lambda t: t.estimate.p50_hours)
+    assert plan.critical_path[3] == longest.id
+    assert [t.on_critical_path for t in plan.tasks[:3]] == [True, True, True]
+    assert [p.key for p in plan.phases] == ["foundation", "core_features", "integration", "quality_assurance"]
+    assert plan.phases[2].task_ids == ("T-003",)
+    sync = plan.tasks[2]
+    assert [r.code for r in sync.requirements] == ["ORD-3"] and sync.requirements[0].version == 1
+    assert "builds on ORD-1, ORD-2" in sync.complexity_reasons
+    assert {r.factor for r in sync.risks} == {"dependency_complexity", "integration_points"}
+    assert all(r.factor in FACTORS and r.score == round(r.probability * r.impact, 4) for r in sync.risks)
+    assert plan.warnings == (
+        "Planned without code validation: no files are named and every requirement is treated as not built yet.",
+    )
+
+
+def test_implemented_requirements_get_verification_tasks_and_files_come_from_validation() -> None:
+    report = {
+        "requirements": [
+            result(
+                "ORD-1", "implemented", [link("shop/orders.py", why="function place_order")], ("tests/test_orders.py",)
+            ),
+            result("ORD-2", "partial", [link("shop/invoices.py", lines=(10, 30))]),
+            result("ORD-3", "missing", [link("shop/accounting_client.py", linked=False)]),
+        ],
+        "unrequested": [],
+    }
+    plan = plan_project([ORDERS, INVOICE, SYNC], None, report)
+    by_key = {t.key: t for t in plan.tasks}
+    assert "build:ORD-1" not in by_key
+    verify = by_key["verify:ORD-1"]
+    assert verify.kind == "verify" and verify.phase == "quality_assurance" and verify.category == "review"
+    assert [(f.path, f.action, f.lines) for f in verify.files] == [
+        ("shop/orders.py", "reference", (3, 9)),
+        ("tests/test_orders.py", "reference", None),
+    ]
+    assert verify.files[0].why == "function place_order"
+    # ORD-2 builds on ORD-1, which exists: no wait for its verification.
+    complete = by_key["build:ORD-2"]
+    assert complete.title.startswith("Complete ORD-2") and complete.depends_on == ()
+    assert [(f.path, f.action) for f in complete.files] == [
+        ("shop/invoices.py", "modify"),
+        ("tests/test_customers_download_invoice_order.py", "create"),
+    ]
+    assert "not found in the linked code: 'export'" in complete.description
+    build = by_key["build:ORD-3"]
+    assert build.title.startswith("Implement ORD-3") and build.depends_on == (complete.id,)
+    assert [(f.path, f.action) for f in build.files][:2] == [
+        ("shop/orders_invoices_sync_accounting.py", "create"),
+        ("shop/accounting_client.py", "reference"),
+    ]
+    dod = [(d.check, d.checkable) for d in build.dod]
+    assert ("implemented:ORD-3", True) in dod and ("test_linked:ORD-3", True) in dod
+    assert ("dependencies_done", True) in dod
+
+
+def test_a_small_change_is_a_small_plan() -> None:
+    change = PlanInput(
+        "FIX-1",
+        "The order list shows the order date in ISO 8601 format.",
+        ("Given an order placed on 2024-05-01, when the list is shown, then its date reads 2024-05-01.",),
+    )
+    plan = plan_project([change], analyze_project([change]), None)
+    assert [(t.id, t.category) for t in plan.tasks] == [("T-001", "implementation")]
+    assert plan.tasks[0].complexity <= 3 and plan.tasks[0].estimate.story_points <= 2
+    assert [p.key for p in plan.phases] == ["core_features"]
+    assert plan.tasks[0].parallel is True and plan.critical_path == ("T-001",)
+
+
+def test_unclear_secure_and_user_facing_work_gets_research_review_and_documentation_only_where_needed() -> None:
+    login = PlanInput("SEC-1", "Staff sign in with a password; the account locks after TBD failed attempts.")
+    report_cli = PlanInput("CLI-1", "Managers export the monthly report from the command line.", ("Given ...",))
+    plan = plan_project([login, report_cli], analyze_project([login, report_cli]), None)
+    keys = [t.key for t in plan.tasks]
+    assert keys == ["research:SEC-1", "build:SEC-1", "build:CLI-1", "review:SEC-1", "docs"]
+    by_key = {t.key: t for t in plan.tasks}
+    assert by_key["build:SEC-1"].depends_on == (by_key["research:SEC-1"].id,)
+    assert by_key["review:SEC-1"].depends_on == (by_key["build:SEC-1"].id,)
+    assert [r.code for r in by_key["docs"].requirements] == ["CLI-1"]
+    assert "placeholder" in by_key["research:SEC-1"].description
+    assert {r.factor for r in by_key["build:SEC-1"].risks} >= {"unclear_requirements", "review_requirements"}
+
+
+def test_estimates_are_seeded_reproducible_and_stable_per_task() -> None:
+    first = plan_project([ORDERS, INVOICE, SYNC], None, None, seed=7)
+    again = plan_project([ORDERS, INVOICE, SYNC], None, None, seed=7)
+    other = plan_project([ORDERS, INVOICE, SYNC], None, None, seed=8)
+    assert first.as_dict() == again.as_dict()
+    assert [t.estimate for t in first.tasks] != [t.estimate for t in other.tasks]
+    for task in first.tasks:
+        low = task.estimate.hours_likely * estimation.OPTIMISTIC
+        assert low <= task.estimate.p50_hours <= task.estimate.p85_hours
+    assert first.total_p50_hours < first.total_p85_hours
+    assert first.total_p50_hours >= sum(t.estimate.hours_likely for t in first.tasks) * estimation.OPTIMISTIC
+    # An unrelated requirement added to the plan leaves the other tasks' estimates as they were.
+    extra = PlanInput("ORD-9", "Customers see their order history.")
+    grown = plan_project([ORDERS, INVOICE, SYNC, extra], None, None, seed=7)
+    grown_by_key = {t.key: t.estimate for t in grown.tasks}
+    assert all(grown_by_key[t.key] == t.estimate for t in first.tasks if t.key != "docs")
+
+
+def test_cycles_are_refused_with_the_cycle() -> None:
+    a = PlanInput("A-1", "Alpha.", dependencies=("A-2",))
+    b = PlanInput("A-2", "Beta.", dependencies=("A-1",))
+    with pytest.raises(DependencyCycle) as refused:
+        plan_project([a, b], None, None)
+    assert set(refused.value.extra["cycle"]) == {"A-1", "A-2"} and refused.value.status_code == 422
+    with pytest.raises(DependencyCycle):
+        topological_order({"T-1": ["T-3"], "T-2": ["T-1"], "T-3": ["T-2"]})
+
+
+def test_graph_helpers() -> None:
+    order = topological_order({"c": ["a"], "b": ["a"], "a": []}, {"c": 0, "b": 1})
+    assert order == ["a", "c", "b"]
+    assert critical_path(["a", "b", "c"], {"b": ["a"], "c": ["a"]}, {"a": 1.0, "b": 5.0, "c": 2.0}) == ["a", "b"]
+    assert parallel_now(["x", "y", "z"], {"x": ["f.py"], "y": ["f.py"], "z": ["g.py"]}) == {"z"}
+
+
+def test_json_round_trip_and_diff() -> None:
+    report = {"requirements": [result("ORD-1", "partial", [link("shop/orders.py")])], "unrequested": []}
+    plan = plan_project([ORDERS, INVOICE], analyze_project([ORDERS, INVOICE]), report)
+    assert Plan.from_dict(plan.as_dict()) == plan
+    newer = plan_project(
+        [ORDERS, PlanInput("ORD-2", INVOICE.text + " As PDF.", dependencies=("ORD-1",), version=2), SYNC],
+        None,
+        report,
+    )
+    diff = diff_plans(plan, newer)
+    assert [a["key"] for a in diff["added"]] == ["build:ORD-3", "test:ORD-3", "docs"]
+    assert diff["removed"] == []
+    changed = {c["key"]: c["fields"] for c in diff["changed"]}
+    assert changed["build:ORD-2"]["requirements"] == {"from": ["ORD-2 v1"], "to": ["ORD-2 v2"]}
+    assert diff["totals"]["tasks"] == {"from": len(plan.tasks), "to": len(newer.tasks)}
