@@ -1,0 +1,153 @@
+"""Planning at scale: 500 requirements on a 1,000-file repository; print seconds per stage.
+
+    .venv/bin/python bench/planning.py                  # synthetic data in a temporary directory
+    .venv/bin/python bench/planning.py --requirements 200 --files 400 --seed 3
+
+The data is generated here (deterministic for a seed): a repository of Python packages whose functions are named
+after a share of the requirements (so validation finds a mix of implemented, partial and missing), tests for some
+of them, and requirements with dependency chains, acceptance criteria, security- and integration-flavoured words
+and a few unclear ones (TBD, "quickly"). Stages: requirements analysis, code validation (index + trace + the stored
+report), planning, the plan's JSON round trip (what every task request parses), and prompts.
+
+Prompts: `prompts_stage` below is the hook for the prompts engineer; it returns None (stage skipped, said so)
+until it is wired to the prompt generator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from trellis.planning.planner import PlanInput, plan_project
+from trellis.planning.types import Plan
+from trellis.requirements.analysis import RequirementInput, analyze_project
+from trellis.validation.engine import validate_repository
+
+DOMAINS = ("orders", "invoices", "customers", "catalog", "inventory", "shipping", "payments", "accounts", "reports",
+           "notifications")  # fmt: skip
+ACTIONS = ("create", "update", "archive", "export", "import", "search", "approve", "cancel", "merge", "audit")
+OBJECTS = ("record", "batch", "summary", "draft", "template")
+FLAVOURS = (
+    "",
+    " Only users with the manager role may do this.",
+    " The result is sent to the external accounting provider through its API.",
+    " It must respond quickly.",
+    " The retention period is TBD.",
+)
+
+
+def generate_requirements(count: int, rng: random.Random) -> list[PlanInput]:
+    requirements: list[PlanInput] = []
+    for number in range(1, count + 1):
+        domain = DOMAINS[number % len(DOMAINS)]
+        action = ACTIONS[(number // len(DOMAINS)) % len(ACTIONS)]
+        thing = OBJECTS[(number // (len(DOMAINS) * len(ACTIONS))) % len(OBJECTS)]
+        earlier = [r.code for r in requirements[-30:]]
+        dependencies = tuple(sorted(rng.sample(earlier, k=min(len(earlier), rng.choice((0, 0, 1, 1, 2))))))
+        criteria = tuple(
+            f"Given a {domain} {thing}, when a user asks to {action} it, then the {thing} is {action}d "
+            f"and listed within {n + 1} seconds."
+            for n in range(rng.choice((0, 1, 2, 3)))
+        )
+        text = f"Users {action} a {domain} {thing} from the {domain} screen.{rng.choice(FLAVOURS)}"
+        requirements.append(PlanInput(f"REQ-{number:03d}", text, criteria, dependencies, None, (), 1, None))
+    return requirements
+
+
+def generate_repository(root: Path, requirements: list[PlanInput], files: int, rng: random.Random) -> None:
+    """`files` Python files: modules implementing a share of the requirements, their tests, and filler code."""
+    implemented = [r for r in requirements if rng.random() < 0.6]
+    written = 0
+    for requirement in implemented:
+        if written >= files * 0.75:
+            break
+        words = requirement.text.split(" from ")[0].split()  # Users <action> a <domain> <thing>
+        action, domain, thing = words[1], words[3], words[4]
+        module = root / "app" / domain / f"{action}_{thing}.py"
+        module.parent.mkdir(parents=True, exist_ok=True)
+        body = "" if rng.random() < 0.3 else f"    return {{'{domain}': {thing}, 'status': '{action}d'}}\n"
+        module.write_text(
+            f'"""{action.title()} a {domain} {thing}."""\n\n\n'
+            f"def {action}_{domain}_{thing}({thing}):\n"
+            f'    """{action.title()} the {domain} {thing} from the {domain} screen."""\n' + (body or "    pass\n")
+        )
+        written += 1
+        if rng.random() < 0.4 and written < files:
+            test = root / "tests" / domain / f"test_{action}_{thing}.py"
+            test.parent.mkdir(parents=True, exist_ok=True)
+            test.write_text(
+                f"from app.{domain}.{action}_{thing} import {action}_{domain}_{thing}\n\n\n"
+                f"def test_{action}_{domain}_{thing}():\n    assert {action}_{domain}_{thing}(1)\n"
+            )
+            written += 1
+    filler = 0
+    while written < files:
+        path = root / "lib" / f"util_{filler // 50:02d}" / f"helper_{filler:04d}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f'"""Internal helper {filler}."""\n\n\ndef helper_{filler}(value):\n    return value * {filler}\n'
+        )
+        filler += 1
+        written += 1
+
+
+def prompts_stage(plan: Plan, report: dict[str, Any], root: Path) -> str | None:
+    """Hook: render every task's prompts and return a one-line description of what was made (None: skipped)."""
+    return None
+
+
+def timed(label: str, work: Callable[[], Any], results: dict[str, float]) -> Any:
+    started = time.perf_counter()
+    value = work()
+    results[label] = time.perf_counter() - started
+    print(f"{label:<28} {results[label]:8.2f} s", flush=True)
+    return value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requirements", type=int, default=500)
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    arguments = parser.parse_args()
+    rng = random.Random(arguments.seed)  # synthetic data, reproducible on purpose
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="trellis-bench-planning-") as directory:
+        root = Path(directory)
+        requirements = timed("generate data", lambda: generate_requirements(arguments.requirements, rng), results)
+        timed("write repository", lambda: generate_repository(root, requirements, arguments.files, rng), results)
+        count = sum(1 for _ in root.rglob("*.py"))
+        inputs = [RequirementInput(r.code, r.text, r.acceptance_criteria, r.dependencies) for r in requirements]
+        analysis = timed("requirements analysis", lambda: analyze_project(inputs), results)
+        report = timed("code validation", lambda: validate_repository(root, inputs).as_dict(max_links=20), results)
+        plan = timed("plan", lambda: plan_project(requirements, analysis, report, seed=arguments.seed), results)
+        body = timed("plan JSON encode", lambda: json.dumps(plan.as_dict()), results)
+        timed("plan JSON decode + parse", lambda: Plan.from_dict(json.loads(body)), results)
+        made = timed("prompts", lambda: prompts_stage(plan, report, root), results)
+        statuses = [r["status"] for r in report["requirements"]]
+        print()
+        print(f"repository: {count} Python files; requirements: {len(requirements)}")
+        print(
+            f"validation: {statuses.count('implemented')} implemented, {statuses.count('partial')} partial, "
+            f"{statuses.count('missing')} missing; compliance {report['scores']['compliance_score']:.0%}"
+        )
+        categories: dict[str, int] = {}
+        for task in plan.tasks:
+            categories[task.category] = categories.get(task.category, 0) + 1
+        print(f"plan: {len(plan.tasks)} tasks {categories}; phases {[p.key for p in plan.phases]}")
+        critical = len(plan.critical_path)
+        print(f"plan: critical path {critical} tasks; P50 {plan.total_p50_hours} h, P85 {plan.total_p85_hours} h")
+        print(f"plan JSON: {len(body) / 1e6:.2f} MB")
+        print(f"prompts: {made if made is not None else 'skipped (bench/planning.py prompts_stage is not wired yet)'}")
+        total = sum(v for k, v in results.items() if k not in ("generate data", "write repository"))
+        print(f"total (analysis to prompts): {total:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
