@@ -288,3 +288,45 @@ def test_errors_are_one_line_with_the_api_message_and_exit_1(
     monkeypatch.setenv("TRELLIS_API_TOKEN", "trl_not-a-real-token-000000000000")
     denied = trellis("workflow", "list")
     assert denied.exit_code == 1 and error_line(denied).startswith("trellis: 401: ")
+
+
+def test_approve_and_reject_from_the_cli(trellis, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    document = {
+        "format": "trellis.workflow/v1",
+        "name": "Release gate",
+        "nodes": [
+            {"id": "start", "type": "manual"},
+            {"id": "ok", "type": "approval", "config": {"message": "Ship {{ input.version }}?"}},
+            {"id": "shipped", "type": "transform", "config": {"output": "released {{ nodes.start.version }}"}},
+            {"id": "held", "type": "transform", "config": {"output": "held back"}},
+        ],
+        "connections": [
+            {"source": "start", "target": "ok"},
+            {"source": "ok", "target": "shipped", "source_handle": "approved"},
+            {"source": "ok", "target": "held", "source_handle": "rejected"},
+        ],
+    }
+    workflow_id = trellis("workflow", "import", str(write(tmp_path / "gate.json", document))).stdout.split()[0]
+    input_file = write(tmp_path / "input.json", {"version": "1.2"})
+
+    def run_until_waiting() -> str:
+        execution_id = trellis("workflow", "run", workflow_id, "--input", f"@{input_file}").stdout.split()[0]
+        wait_for(lambda: "status     waiting" in trellis("execution", "show", execution_id).stdout, what="the approval")
+        return execution_id
+
+    approved_id = run_until_waiting()
+    wrong = trellis("execution", "approve", approved_id, "--node", "nope")
+    assert wrong.exit_code == 1
+    assert error_line(wrong) == "trellis: 409: Node 'nope' is not waiting for an approval; waiting: ok."
+    approved = trellis("execution", "approve", approved_id, "--comment", "looks good")
+    assert approved.exit_code == 0 and approved.stdout.strip() == f"{approved_id} approved (running)"
+    wait_for(lambda: "status     completed" in trellis("execution", "show", approved_id).stdout, what="completion")
+    assert '"shipped": "released 1.2"' in trellis("execution", "show", approved_id).stdout
+    assert "[ok] approved by flows@example.com: looks good" in trellis("execution", "logs", approved_id).stdout
+
+    rejected_id = run_until_waiting()
+    assert trellis("execution", "reject", rejected_id).stdout.strip() == f"{rejected_id} rejected (running)"
+    wait_for(lambda: "status     completed" in trellis("execution", "show", rejected_id).stdout, what="completion")
+    assert '"held": "held back"' in trellis("execution", "show", rejected_id).stdout
+    again = trellis("execution", "approve", rejected_id)
+    assert error_line(again) == "trellis: 409: No approval is waiting in this execution."

@@ -432,6 +432,11 @@ def decide_approval(
             NodeExecution.node_type == "approval",
         )
     ).all()
+    if node_id is not None and waiting and node_id not in {row.node_id for row in waiting}:
+        raise ExecutionStateConflict(
+            f"Node {node_id!r} is not waiting for an approval; waiting: {', '.join(r.node_id for r in waiting)}.",
+            status=execution.status,
+        )
     if node_id is not None:
         waiting = [row for row in waiting if row.node_id == node_id]
     if execution.status != ExecutionStatus.WAITING.value or not waiting:
@@ -460,6 +465,15 @@ def decide_approval(
         db_session=db_session,
     )
     _audit(db_session, f"execution.{decision['decision']}", target, {"node_id": row.node_id, "comment": comment})
+    note = f": {comment}" if comment else ""
+    db_session.add(
+        ExecutionLog(
+            execution_id=execution.id,
+            node_id=row.node_id,
+            level="info",
+            message=f"{decision['decision']} by {target.principal.email}{note}",
+        )
+    )
     db_session.refresh(execution)
     return execution
 

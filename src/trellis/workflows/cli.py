@@ -228,6 +228,33 @@ def retry_execution(
             _wait_and_report(client, execution["id"], timeout or 600.0)
 
 
+@execution_app.command("approve")
+def approve_execution(
+    execution_id: Annotated[str, typer.Argument(metavar="ID")],
+    node: Annotated[str | None, typer.Option(help="The approval node (needed when several are waiting).")] = None,
+    comment: Annotated[str | None, typer.Option(help="Kept with the decision.")] = None,
+) -> None:
+    """Approve the approval node an execution is waiting on; the run goes on down `approved`."""
+    _decide(execution_id, "approve", node, comment)
+
+
+@execution_app.command("reject")
+def reject_execution(
+    execution_id: Annotated[str, typer.Argument(metavar="ID")],
+    node: Annotated[str | None, typer.Option(help="The approval node (needed when several are waiting).")] = None,
+    comment: Annotated[str | None, typer.Option(help="Kept with the decision.")] = None,
+) -> None:
+    """Reject the approval node an execution is waiting on; the run goes on down `rejected`."""
+    _decide(execution_id, "reject", node, comment)
+
+
+def _decide(execution_id: str, decision: str, node: str | None, comment: str | None) -> None:
+    body = {key: value for key, value in {"node_id": node, "comment": comment}.items() if value is not None}
+    execution = call("POST", f"/executions/{execution_id}/{decision}", json=body)
+    done = {"approve": "approved", "reject": "rejected"}[decision]
+    typer.echo(f"{execution['id']} {done} ({execution['status']})")
+
+
 # ---------------------------------------------------------------- helpers
 
 
