@@ -238,7 +238,7 @@ test("running it with an input, approving, and seeing it complete live", async (
 });
 
 test("a second version is diffed against the first and the first restored", async () => {
-  await page.getByRole("link", { name: "workflow", exact: true }).click();
+  await page.getByRole("link", { name: "Release approval", exact: true }).click();
   await page.locator('.react-flow__node[data-id="transform"]').click();
   const panel = page.getByRole("complementary", { name: "Node settings" });
   await panel.getByLabel("Name").fill("Announce release");

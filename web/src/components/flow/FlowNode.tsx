@@ -32,19 +32,27 @@ export function FlowNode({ data, selected }: NodeProps<CanvasNode>) {
             {problems.length} problem{problems.length > 1 ? "s" : ""}
           </span>
         )}
-        {status && <span className={`flow-node-status flow-node-status-${status}`}>{STATUS_LABEL[status] ?? status}</span>}
       </div>
       <div className="flow-node-name">{node.name || node.id}</div>
       {node.name && <div className="flow-node-id">{node.id}</div>}
       {problems[0] && <div className="flow-node-problem">{problems[0].message}</div>}
-      <div className="flow-node-outputs">
-        {handles.map((handle, index) => (
-          <div key={handle} className="flow-node-output" style={{ top: handles.length === 1 ? "50%" : `${((index + 1) / (handles.length + 1)) * 100}%` }}>
-            {handles.length > 1 && <span className="flow-handle-label">{handle}</span>}
-            <Handle id={handle} type="source" position={Position.Right} className={`flow-handle flow-handle-${handle}`} />
-          </div>
-        ))}
-      </div>
+      {status && (
+        <div className="flow-node-foot">
+          <span className={`flow-node-status flow-node-status-${status}`}>{STATUS_LABEL[status] ?? status}</span>
+        </div>
+      )}
+      {handles.length > 1 ? (
+        <div className="flow-node-branches">
+          {handles.map((handle) => (
+            <div key={handle} className="flow-branch">
+              {handle}
+              <Handle id={handle} type="source" position={Position.Right} className={`flow-handle flow-handle-${handle}`} />
+            </div>
+          ))}
+        </div>
+      ) : (
+        <Handle id={handles[0]} type="source" position={Position.Right} className="flow-handle" />
+      )}
     </div>
   );
 }

@@ -117,7 +117,7 @@ function ExecutionView({ execution }: { execution: Execution }) {
       <PageHeader
         eyebrow={
           <>
-            <Link to="/executions">Executions</Link> · <Link to={`/workflows/${execution.workflow_id}`}>workflow</Link> v{execution.workflow_version}
+            <Link to="/executions">Executions</Link> · <Link to={`/workflows/${execution.workflow_id}`}>{version.data?.name ?? "workflow"}</Link> v{execution.workflow_version}
           </>
         }
         title={

@@ -1,4 +1,5 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "react-router-dom";
 import { Badge, Button, Card, EmptyState, ErrorMessage, Meter, QueryState, useToast, type Tone } from "@/components";
 import { formatDateTime, humanize } from "@/lib/format";
@@ -243,6 +244,15 @@ export function ValidationPage() {
   const validate = useRequestValidation(projectId);
   const toast = useToast();
   const [focus, setFocus] = useState<{ code: string; path?: string } | null>(null);
+  const client = useQueryClient();
+  const projectStatus = results.data?.project_status;
+  useEffect(() => {
+    // The job moves the project (CODE_VALIDATING -> CODE_VALIDATED or BLOCKED): the header and overview follow.
+    if (!projectStatus) return;
+    void client.invalidateQueries({ queryKey: ["projects", projectId], exact: true });
+    void client.invalidateQueries({ queryKey: ["projects", projectId, "status"] });
+    void client.invalidateQueries({ queryKey: ["projects", projectId, "audit"] });
+  }, [client, projectId, projectStatus]);
   const texts = useMemo(() => new Map((requirements.data?.items ?? []).map((r) => [r.code, r.title ? `${r.title}: ${r.text}` : r.text])), [requirements.data]);
   const onValidate = () => validate.mutate(undefined, { onSuccess: (accepted) => toast(accepted.message, "info") });
   return (

@@ -103,6 +103,8 @@ function Builder({ workflow, types }: { workflow: Workflow | null; types: NodeTy
     ]);
     setSelected(id);
     setDirty(true);
+    // Added from the keyboard: bring it into view (a drop already lands where the pointer is).
+    if (!position) window.setTimeout(() => void flow.fitView({ padding: 0.3, maxZoom: 1, duration: 200 }), 50);
   }
 
   function onDrop(event: DragEvent) {
