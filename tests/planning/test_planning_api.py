@@ -259,3 +259,35 @@ def test_traceability_from_qa_answer_to_verified_task(world: World) -> None:
     assert lines[1].startswith("CART-1,1,no,bulk,")
     assert lines[2].startswith("CART-1,2,yes,refinement,") and ",partial," in lines[2] and "T-001; T-002" in lines[2]
     assert world.get(f"/projects/{project_id}/traceability?format=xml").status_code == 422
+
+
+def test_gateway_from_plan_approval_to_done_only_when_every_task_is_verified(world: World) -> None:
+    project_id, repository = planned_project(world)
+    assert world.post(f"/projects/{project_id}/gateway", {"action": "generate_prompts"}).json()["detail"]["guard"] == (
+        "plan_complete"
+    )
+    assert world.post(f"/projects/{project_id}/plan").status_code == 201
+    assert world.post(f"/projects/{project_id}/gateway", {"action": "generate_prompts"}).status_code == 200
+    assert world.post(f"/projects/{project_id}/prompts").status_code == 201
+    began = world.post(f"/projects/{project_id}/gateway", {"action": "begin_execution"})
+    assert began.status_code == 200 and began.json()["to_state"] == "EXECUTING", began.text
+
+    refused = world.post(f"/projects/{project_id}/gateway", {"action": "complete_execution"})
+    assert refused.status_code == 409
+    assert refused.json()["detail"]["guard"] == "tasks_done" and refused.json()["detail"]["not_done"] == 4
+
+    for relative, content in {"cart/discounts.py": DISCOUNT, "tests/test_discounts.py": DISCOUNT_TEST}.items():
+        (repository / relative).write_text(content)
+    git("add", "-A", cwd=repository)
+    git("commit", "-q", "-m", "discount codes", cwd=repository)
+    while (task := world.get(f"/projects/{project_id}/tasks/next").json()["task"]) is not None:
+        outcome = world.post(f"/projects/{project_id}/tasks/{task['id']}/done").json()
+        assert outcome["accepted"] is True, outcome
+    assert world.get(f"/projects/{project_id}/tasks").json()["counts"]["done"] == 4
+    assert world.get(f"/projects/{project_id}/tasks/next").json()["message"] == "Every task is done."
+
+    finished = world.post(f"/projects/{project_id}/gateway", {"action": "complete_execution"})
+    assert finished.status_code == 200 and finished.json()["to_state"] == "DONE", finished.text
+    assert finished.json()["details"]["tasks_done"] == 4
+    after = patch(world, f"/projects/{project_id}/tasks/T-001", {"status": "in_progress"})
+    assert after.status_code == 409 and after.json()["detail"]["error"] == "project_not_executing"
