@@ -70,7 +70,8 @@ def _requirement_block(profile: Profile) -> str:
 
 def _build_files(profile: Profile, layout: RepoLayout) -> list[FileRef]:
     if profile.status == "partial":
-        files = [FileRef(f.path, "modify", f.why, f.lines) for f in profile.linked[:4]]
+        files = [FileRef(f.path, "modify", f.why, f.lines) for f in profile.linked if f.path in profile.strong][:3]
+        files += [f for f in profile.linked if f.path not in profile.strong][:2]
         files += [FileRef(t, "modify", f"the test linked to {profile.code}") for t in profile.tests[:1]]
     else:
         created = layout.new_source(profile)
@@ -234,7 +235,7 @@ def draft_requirement(profile: Profile, phase: str, built: Mapping[str, str], la
                     for f in files
                     if f.action != "reference"
                 ],
-                2 + (len(profile.security) >= 2) + (complexity >= 7),
+                1 + (len(profile.security) >= 3) + (complexity >= 7),
                 [f"security-sensitive: {', '.join(profile.security[:3])}"],
             )
         )

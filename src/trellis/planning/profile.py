@@ -45,6 +45,7 @@ PRIORITY_RANK = {
     "could": 3, "low": 3, "p3": 3, "nice to have": 3,
     "won't": 4, "wont": 4, "later": 4,
 }  # fmt: skip
+STRONG_LINK = 0.8  # a linked file scoring at least this share of the best one is changed too, not only read
 _TEST_PATH = re.compile(r"(^|/)(tests?|spec|__tests__)/|(^|/)test_[^/]+$|_test\.[a-z]+$|\.(test|spec)\.[a-z]+$")
 
 
@@ -100,6 +101,7 @@ class Profile:
     coverage: float | None
     missing_terms: tuple[str, ...]
     linked: tuple[FileRef, ...]  # files validation linked (reference actions; the planner picks the action)
+    strong: tuple[str, ...]  # the linked files that carry most of the evidence: the best, and any close to it
     related: tuple[FileRef, ...]  # files that share words with it but were not linked
     tests: tuple[str, ...]  # test files validation linked to it
     unclear: tuple[str, ...]  # categories of unresolved findings that block building it as written
@@ -111,8 +113,18 @@ class Profile:
     docs: tuple[str, ...]
 
 
+_ABBREVIATION = re.compile(r"\b(e\.g|i\.e|etc|vs|approx|incl|cf)\.$", re.IGNORECASE)
+
+
 def short_title(text: str, limit: int = 70) -> str:
-    first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0].rstrip(".")
+    """The first sentence (not cut at "e.g." or "i.e."), shortened on a word boundary."""
+    first, rest = "", text.strip()
+    while rest:
+        head, _, rest = rest.partition(" ")
+        first = f"{first} {head}".strip()
+        if head.endswith((".", "!", "?")) and not _ABBREVIATION.search(head) and rest[:1].isupper():
+            break
+    first = first.rstrip(".")
     return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
@@ -172,6 +184,11 @@ def build_profiles(
             coverage=float(result.get("coverage", 0.0)) if result else None,
             missing_terms=tuple(result.get("missing_terms", ())) if result else (),
             linked=tuple(_file_ref(link) for link in links if link.get("linked")),
+            strong=tuple(
+                str(link["path"])
+                for index, link in enumerate(item for item in links if item.get("linked"))
+                if index == 0 or float(link.get("relative", 0.0)) >= STRONG_LINK
+            ),
             related=tuple(_file_ref(link) for link in links if not link.get("linked"))[:3],
             tests=tuple(str(t["path"]) for t in (result or {}).get("tests", []) if t.get("linked")),
             unclear=tuple(dict.fromkeys(unclear_by_code.get(requirement.code, ()))),
