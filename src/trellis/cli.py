@@ -12,6 +12,7 @@ import typer
 from trellis import __version__
 from trellis.core.config import Mode, Settings, SettingsError, load_settings
 from trellis.core.db import Database
+from trellis.mcp_server.cli import mcp_command
 from trellis.pipeline.cli import pipeline_app
 from trellis.projects.cli import project_app
 from trellis.validation.cli import validate_command
@@ -38,6 +39,7 @@ requirements_app = typer.Typer(help="Requirements, offline.", no_args_is_help=Tr
 app.add_typer(requirements_app, name="requirements")
 app.command("validate")(validate_command)
 app.add_typer(pipeline_app, name="pipeline")
+app.command("mcp")(mcp_command)
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:

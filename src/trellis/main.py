@@ -28,6 +28,7 @@ from trellis.health.router import metrics_router
 from trellis.health.router import router as health_router
 from trellis.jobs.router import router as jobs_router
 from trellis.mcp.router import router as mcp_router
+from trellis.mcp_server.http import McpHttpEndpoint
 from trellis.planning.router import router as planning_router
 from trellis.projects.router import router as projects_router
 from trellis.prompts.router import router as prompts_router
@@ -77,7 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await _start(runtime)
         try:
-            yield
+            async with _app.state.mcp_endpoint.running():  # the MCP server's session manager at /mcp
+                yield
         finally:
             await runtime.events.aclose()
             runtime.close()
@@ -119,6 +121,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.metrics_enabled:
         app.include_router(metrics_router)
     app.include_router(api_router())
+    # MCP for coding agents (streamable HTTP, personal API token): before the UI's fallback.
+    app.state.mcp_endpoint = McpHttpEndpoint(app, runtime)
+    app.add_route("/mcp", app.state.mcp_endpoint, methods=["GET", "POST", "DELETE"], include_in_schema=False)
     mount_web_ui(app)  # last: its catch-all must not shadow any API route
     return app
 

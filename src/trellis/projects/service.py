@@ -318,15 +318,17 @@ def _check_guards(db_session: Session, *, project: Project, transition: Transiti
             from trellis.planning import service as planning_service
 
             details.update(planning_service.check_tasks_done(db_session, project_id=project.id))
+        elif guard is Guard.PROMPTS_GENERATED:
+            from trellis.prompts import service as prompts_service
+
+            details.update(prompts_service.check_prompts_generated(db_session, project_id=project.id))
         else:
-            raise GuardFailed(_UNAVAILABLE[guard], guard=guard.value)
+            raise GuardFailed(_UNAVAILABLE.get(guard, f"The {guard.value} check is not available."), guard=guard.value)
     return details
 
 
 # Guards whose data arrives with later features: refused with a message saying what is missing.
-_UNAVAILABLE = {
-    Guard.PROMPTS_GENERATED: "No prompts have been generated for this project yet.",
-}
+_UNAVAILABLE: dict[Guard, str] = {}
 
 
 def project_status(db_session: Session, *, target: ProjectAccess) -> dict[str, Any]:

@@ -89,8 +89,7 @@ class PreviewRead(BaseModel):
 
 
 class PromptGenerate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+    # Unknown fields are ignored (not 422) so that authorization answers first, as on the other project routes.
     token_budget: int | None = Field(None, ge=200, le=200_000, description="Default: TRELLIS_PROMPT_TOKEN_BUDGET.")
     request_id: str | None = Field(None, max_length=200, description="Idempotency key (seed 000).")
 

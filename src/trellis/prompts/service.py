@@ -342,8 +342,25 @@ def rendered(rows: list[GeneratedPrompt]) -> list[RenderedPrompt]:
 
 
 def check_prompts_generated(db: Session, *, project_id: uuid.UUID) -> dict[str, Any]:
-    """For a gateway guard (seed 000: PROMPTS_READY -> EXECUTING needs all prompts generated)."""
-    version, rows = latest_prompts(db, project_id=project_id)
+    """The PROMPTS_GENERATED gateway guard (seed 000: PROMPTS_READY -> EXECUTING needs all prompts generated): every
+    task of the current plan version has its four prompts."""
+    from trellis.projects.service import GuardFailed
+
+    guard = "prompts_generated"
+    try:
+        version, rows = latest_prompts(db, project_id=project_id)
+    except PromptsNotGenerated as exc:
+        raise GuardFailed(exc.message, guard=guard) from None
+    plan = planning_service.require_plan(db, project_id)[1]
+    have = {(r.task_id, r.category) for r in rows}
+    missing = sorted({t.id for t in plan.tasks for c in PROMPT_CATEGORIES if (t.id, c) not in have})
+    if missing:
+        raise GuardFailed(
+            f"Prompts are missing for {', '.join(missing[:10])} of plan version {version}; generate them again "
+            "(POST /api/v1/projects/{id}/prompts).",
+            guard=guard,
+            missing=missing,
+        )
     return {"plan_version": version, "prompts": len(rows)}
 
 
