@@ -77,6 +77,9 @@ def patch(world: World, path: str, body: dict[str, Any], user: Any = None) -> An
 def test_plan_versions_diff_tasks_and_verified_done_reports(world: World) -> None:
     project_id, repository = planned_project(world)
     assert world.get(f"/projects/{project_id}/plan").status_code == 404
+    early = world.post("/projects", {"name": "Early"}).json()["id"]
+    refused = world.post(f"/projects/{early}/plan")
+    assert refused.status_code == 409 and refused.json()["detail"]["error"] == "plan_not_ready"
 
     first = world.post(f"/projects/{project_id}/plan")
     assert first.status_code == 201, first.text
@@ -104,6 +107,9 @@ def test_plan_versions_diff_tasks_and_verified_done_reports(world: World) -> Non
     assert again.status_code == 200 and again.json()["version"] == 1 and again.json()["created"] is False
     assert again.json()["plan"] == body["plan"]
 
+    # Work started while planning keeps its status when the plan is remade for the same work.
+    assert patch(world, f"/projects/{project_id}/tasks/T-003", {"status": "in_progress"}).status_code == 200
+
     # New requirement text: version 2, and the diff names what changed.
     changed = [*REQUIREMENTS[:3], {**REQUIREMENTS[3], "text": REQUIREMENTS[3]["text"] + " Codes are case-insensitive."}]
     assert world.post(f"/projects/{project_id}/requirements/bulk", {"requirements": changed}).status_code == 200
@@ -116,6 +122,8 @@ def test_plan_versions_diff_tasks_and_verified_done_reports(world: World) -> Non
     assert [c["key"] for c in diff["changed"]] == ["build:CART-4"]
     assert diff["changed"][0]["fields"]["requirements"] == {"from": ["CART-4 v1"], "to": ["CART-4 v2"]}
     assert world.get(f"/projects/{project_id}/plan/diff?from=1&to=9").status_code == 404
+    assert world.get(f"/projects/{project_id}/tasks/T-003").json()["status"] == "in_progress"
+    assert patch(world, f"/projects/{project_id}/tasks/T-003", {"status": "pending"}).status_code == 200
 
     # Approval through the gateway: PLANNING -> PROMPTS_READY needs a plan of the current requirements.
     approved = world.post(f"/projects/{project_id}/gateway", {"action": "generate_prompts"})
@@ -189,6 +197,13 @@ def test_viewers_read_outsiders_see_nothing(world: World) -> None:
         response = world.get(f"/projects/{project_id}/{path}", outsider)
         assert response.status_code == 404 and response.json()["detail"]["error"] == "project_not_found", path
     assert world.post(f"/projects/{project_id}/tasks/T-001/done", None, outsider).status_code == 404
+
+    # With the repository disconnected, nothing can be re-validated: the report is refused and says why.
+    repo_id = world.get(f"/code/projects/{project_id}/repos").json()[0]["id"]
+    assert world.client.delete(f"/api/v1/code/repos/{repo_id}", headers=world.owner.headers).status_code == 202
+    outcome = world.post(f"/projects/{project_id}/tasks/T-003/done").json()
+    assert outcome["accepted"] is False and outcome["status"] == "review"
+    assert outcome["reasons"][0].startswith("No repository is connected") and outcome["verification"]["commit_sha"] is None
 
 
 def test_traceability_from_qa_answer_to_verified_task(world: World) -> None:

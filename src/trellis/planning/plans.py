@@ -23,6 +23,13 @@ from trellis.projects.service import ProjectAccess
 from trellis.projects.state_machine import ProjectStatus
 
 PLANNING_STATES = frozenset({ProjectStatus.PLAN_READY, ProjectStatus.PLANNING})
+_WHAT_NOW = {
+    ProjectStatus.PROMPTS_READY: "The plan is approved: block the project and revise_plan to change it.",
+    ProjectStatus.EXECUTING: "The plan is being executed: block the project and revise_plan to change it.",
+    ProjectStatus.BLOCKED: "Take revise_plan through the gateway to plan again.",
+    ProjectStatus.DONE: "The project is done.",
+    ProjectStatus.CODE_VALIDATED: "Approve the code validation first (approve_validation).",
+}
 
 
 class PlanNotFound(NotFound):
@@ -66,13 +73,11 @@ def generate_plan(
     project = target.project
     status = ProjectStatus(project.status)
     if status not in PLANNING_STATES:
+        early = status not in _WHAT_NOW or status is ProjectStatus.CODE_VALIDATED
         raise PlanLocked(
             f"Plans are made in PLAN_READY or PLANNING; the project is {status.value}. "
-            + (
-                "Block it and revise_plan to change an approved plan."
-                if status in (ProjectStatus.PROMPTS_READY, ProjectStatus.EXECUTING)
-                else "Approve the code validation first (approve_validation)."
-            ),
+            + _WHAT_NOW.get(status, "Finish the requirements and the code validation, then approve_validation."),
+            code="plan_not_ready" if early else None,
             current_state=status.value,
         )
     from trellis.validation import service as validation_service
