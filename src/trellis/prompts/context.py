@@ -72,30 +72,38 @@ class PromptContext:
             "budget": budget,
         }
 
-    def drop_least_relevant(self) -> bool:
-        """Remove one piece of optional context (see the module docstring); False when only the core is left."""
+    def copy(self) -> PromptContext:
+        """A copy whose lists can be cut without touching this one (the items themselves are never changed)."""
+        return PromptContext(
+            self.task, self.project, self.requirements, self.files, list(self.excerpts), list(self.dependencies),
+            list(self.dod), list(self.constraints), list(self.risks), list(self.omitted),
+        )  # fmt: skip
+
+    def drop_least_relevant(self) -> str | None:
+        """Remove one piece of optional context (see the module docstring) and return its text, for a size estimate;
+        None when only the core is left."""
         for index in range(len(self.excerpts) - 1, -1, -1):
             if self.excerpts[index]["action"] == "reference":
-                self.omitted.append(f"excerpt of {self.excerpts.pop(index)['path']}")
-                return True
+                return self._dropped(self.excerpts.pop(index), "excerpt of {path}", "code")
         if self.dependencies:
-            self.omitted.append(f"dependency {self.dependencies.pop()['id']}")
-            return True
+            dependency = self.dependencies.pop()
+            self.omitted.append(f"dependency {dependency['id']}")
+            return f"{dependency['id']} {dependency['title']} {' '.join(dependency['files'])}"
         if self.risks:
-            self.omitted.append(f"risk {self.risks.pop()['factor']}")
-            return True
+            return self._dropped(self.risks.pop(), "risk {factor}", "mitigation")
         if self.excerpts:
-            self.omitted.append(f"excerpt of {self.excerpts.pop()['path']}")
-            return True
+            return self._dropped(self.excerpts.pop(), "excerpt of {path}", "code")
         if self.constraints:
-            self.constraints.pop()
             self.omitted.append("a constraint")
-            return True
+            return self.constraints.pop()
         for index in range(len(self.dod) - 1, -1, -1):
             if self.dod[index]["source"] != "acceptance_criterion":
-                self.omitted.append(f"DoD item '{self.dod.pop(index)['text']}'")
-                return True
-        return False
+                return self._dropped(self.dod.pop(index), "DoD item '{text}'", "text")
+        return None
+
+    def _dropped(self, item: dict[str, Any], label: str, text_field: str) -> str:
+        self.omitted.append(label.format(**item))
+        return str(item[text_field])
 
 
 def language_of(path: str) -> str:

@@ -5,7 +5,6 @@ prompts = render_plan_prompts(plan, builtin_templates(), project_name="shop", bu
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,9 +12,11 @@ from typing import Any
 from trellis.planning.types import PROMPT_CATEGORIES, Plan, PlannedTask
 from trellis.prompts.context import LineReader, PromptContext, build_context
 from trellis.prompts.rendering import TemplateSource, compile_template, render_template
-from trellis.prompts.tokens import TokenCounter, default_counter
+from trellis.prompts.tokens import ApproximateCounter, TokenCounter, default_counter
 
 DEFAULT_BUDGET = 4000
+_ESTIMATE = ApproximateCounter()
+_ITEM_OVERHEAD = 8  # the bullet, labels and line breaks around a piece of context
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,23 @@ def render_prompt(
     """Render, then while over budget leave out the least relevant context and render again."""
     counter = counter or default_counter()
     compiled = compile_template(template.text)
-    working = copy.deepcopy(context)  # the cut is per category: the next category starts from the full context
+    working = context.copy()  # the cut is per category: the next category starts from the full context
     while True:
         text = _tidy(render_template(compiled, working.variables(category=template.category, budget=budget)))
         tokens = counter.count(text)
-        if tokens <= budget or not working.drop_least_relevant():
+        if tokens <= budget:
+            break
+        # Drop as many pieces as the overshoot needs (by an estimate of each piece's size), then measure again:
+        # one render per round, not one per piece.
+        overshoot = tokens - budget
+        dropped_any = False
+        while overshoot > 0:
+            dropped = working.drop_least_relevant()
+            if dropped is None:
+                break
+            dropped_any = True
+            overshoot -= _ESTIMATE.count(dropped) + _ITEM_OVERHEAD
+        if not dropped_any:
             break
     return RenderedPrompt(
         task_id=str(context.task["id"]),
