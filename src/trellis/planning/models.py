@@ -38,7 +38,7 @@ class PlanVersionRow(Base):
     task_count: Mapped[int]
     total_p50_hours: Mapped[float]
     total_p85_hours: Mapped[float]
-    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)  # read once per version: plans.plan_of
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     times_requested: Mapped[int] = mapped_column(default=1)

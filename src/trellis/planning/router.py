@@ -120,7 +120,7 @@ async def read_plan(
             row, plan = service.require_plan(s, project_id)
         else:
             row = service.get_version(s, project_id, version)
-            plan = Plan.from_dict(row.body)
+            plan = service.plan_of(row)
         return _plan_read(row, plan, target.project.status, created=False)
 
     return await db.run(work)

@@ -38,6 +38,7 @@ from trellis.planning.plans import (  # re-exported: the other domains use them 
     get_version,
     list_versions,
     plan_inputs,
+    plan_of,
     require_plan,
 )
 from trellis.planning.types import TASK_STATUSES, PlannedTask
@@ -69,6 +70,7 @@ __all__ = [
     "list_versions",
     "next_task",
     "plan_inputs",
+    "plan_of",
     "report_task_done",
     "require_plan",
     "set_task_status",
