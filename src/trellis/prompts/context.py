@@ -130,9 +130,13 @@ def evidence_passages(validation_report: Mapping[str, Any] | None, codes: Sequen
 def _excerpt(
     file: Any, read_lines: LineReader | None, passages: Mapping[str, Sequence[Passage]]
 ) -> dict[str, Any] | None:
-    span = file.lines
+    """The file's lines around the evidence, read from the repository; the planner's span first, else the best
+    passage validation recorded for the file, else (a file to modify) its first lines. Without a readable
+    repository, the passage validation recorded, marked as such (it may be a comment or docstring, not code)."""
     if file.action == "create":
         return None
+    recorded = passages.get(file.path, ())
+    span = file.lines or ((recorded[0].start, recorded[0].end) if recorded else None)
     if read_lines is not None:
         if span is not None:
             start = max(1, span[0] - EXCERPT_MARGIN)
@@ -144,15 +148,14 @@ def _excerpt(
         text = read_lines(file.path, start, end) if end else None
         if text is not None and text.strip():
             last = start + text.count("\n")
-            return _excerpt_dict(file, start, last, text.rstrip("\n"), "repository")
-    recorded = passages.get(file.path)
+            return _excerpt_dict(file, start, last, text.rstrip("\n"), "repository", language_of(file.path))
     if recorded:
         passage = recorded[0]
-        return _excerpt_dict(file, passage.start, passage.end, passage.text.rstrip("\n"), "validation_evidence")
+        return _excerpt_dict(file, passage.start, passage.end, passage.text.strip(), "validation_evidence", "text")
     return None
 
 
-def _excerpt_dict(file: Any, start: int, end: int, text: str, source: str) -> dict[str, Any]:
+def _excerpt_dict(file: Any, start: int, end: int, text: str, source: str, language: str) -> dict[str, Any]:
     return {
         "path": file.path,
         "action": file.action,
@@ -160,7 +163,7 @@ def _excerpt_dict(file: Any, start: int, end: int, text: str, source: str) -> di
         "start": start,
         "end": end,
         "code": text,
-        "language": language_of(file.path),
+        "language": language,
         "source": source,
     }
 

@@ -107,7 +107,10 @@ def _task_lines(task: PlannedTask, statuses: Mapping[str, str], prompt_files: bo
     if task.requirements:
         out.append("  - Requirements: " + ", ".join(f"{r.code} v{r.version}" for r in task.requirements))
     for file in task.files:
-        span = f" lines {file.lines[0]}-{file.lines[1]}" if file.lines else ""
+        span = ""
+        if file.lines:
+            first, last = file.lines
+            span = f" line {first}" if first == last else f" lines {first}-{last}"
         out.append(f"  - {file.action} `{file.path}`{span}")
     if task.dod:
         out.append("  - Definition of Done:")
