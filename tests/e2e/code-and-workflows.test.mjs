@@ -21,6 +21,7 @@ const FIXTURE = join(ROOT, "tests", "validation", "fixtures", "shelf");
 let server;
 let browser;
 let page;
+let context;
 let reposRoot;
 let repoPath;
 let projectId;
@@ -57,7 +58,7 @@ before(async () => {
   makeRepository();
   server = await startServer({ TRELLIS_REPO_LOCAL_ROOTS: reposRoot });
   browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   page = await context.newPage();
   page.setDefaultTimeout(30_000);
 });
@@ -149,6 +150,64 @@ test("validating shows the scores, the coverage matrix, evidence with code lines
   await page.setViewportSize({ width: 390, height: 844 });
   await screenshot(page, "22-validation-report-phone");
   await page.setViewportSize({ width: 1280, height: 860 });
+});
+
+test("approving the validation, planning, moving a task on the board and copying its prompt", async () => {
+  await page.getByRole("link", { name: "Overview" }).click();
+  await page.getByRole("button", { name: "Approve validation" }).click();
+  await page.getByText("Ready to plan").first().waitFor();
+  await page.getByRole("link", { name: "Plan", exact: true }).click();
+  await page.getByRole("heading", { name: "No plan yet" }).waitFor();
+  await page.getByRole("button", { name: "Generate plan" }).click();
+  await page.getByRole("heading", { name: "Plan version 1" }).waitFor();
+  const tasks = (await apiCall("GET", `/api/v1/projects/${projectId}/tasks`)).body;
+  assert.ok(tasks.items.length > 0, "the plan has tasks");
+  const board = page.getByLabel("Task board");
+  assert.equal(await board.locator(".kanban-card").count(), tasks.items.length);
+
+  // Drag the first ready task to "In progress": the server records it.
+  const ready = tasks.items.find((t) => t.ready);
+  // Dropped on the column's header, which is in view: dragging to a spot that needs scrolling would scroll the
+  // page under the pressed mouse and pick up another card.
+  await board.locator(`li.kanban-card[data-task-id="${ready.id}"]`).dragTo(board.locator('section[data-status="in_progress"] .kanban-head'));
+  await page.getByText(`${ready.id} moved to In progress`).waitFor();
+  await board.locator(`section[data-status="in_progress"] li[data-task-id="${ready.id}"]`).waitFor();
+  const moved = (await apiCall("GET", `/api/v1/projects/${projectId}/tasks/${ready.id}`)).body;
+  assert.equal(moved.status, "in_progress");
+  await screenshot(page, "23-plan-board");
+
+  await page.getByRole("tab", { name: "Dependency graph" }).click();
+  const plan = (await apiCall("GET", `/api/v1/projects/${projectId}/plan`)).body;
+  await page.locator(".task-node").first().waitFor();
+  assert.equal(await page.locator(".task-node-critical").count(), plan.plan.critical_path.length);
+  await screenshot(page, "24-plan-graph");
+  await page.getByRole("tab", { name: "Phases" }).click();
+  await page.locator(".phase").first().waitFor();
+  assert.equal(await page.locator(".phase").count(), plan.plan.phases.length);
+
+  // Prompts: generate, open a task, copy its implementation prompt.
+  await page.getByRole("button", { name: "Generate prompts" }).click();
+  await page.getByText(/prompts generated/).waitFor();
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+  await page.locator(".phase-task").first().click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByRole("heading", { name: "Definition of done" }).waitFor();
+  const copy = dialog.getByRole("button", { name: "Copy implementation prompt" });
+  await copy.waitFor();
+  const shown = await dialog.getByRole("tabpanel", { name: "implementation prompt" }).textContent();
+  await copy.click();
+  await dialog.getByRole("button", { name: "Copied" }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), shown);
+  assert.ok(shown.length > 200, "a real prompt, not a stub");
+  await screenshot(page, "25-task-detail");
+  await page.keyboard.press("Escape");
+
+  await page.getByRole("link", { name: "Traceability" }).click();
+  await page.locator(".trace-table tbody tr").first().waitFor();
+  assert.equal(await page.locator(".trace-table tbody tr").count(), 9);
+  await page.locator(".trace-toggle").first().click();
+  await page.getByRole("heading", { name: "Code evidence" }).waitFor();
+  await screenshot(page, "26-traceability");
 });
 
 async function connectHandles(source, sourceHandle, target) {

@@ -29,6 +29,8 @@ export const projectTabs = (projectId: string): TabLink[] => [
   { to: `/projects/${projectId}/refinement`, label: "Refinement" },
   { to: `/projects/${projectId}/repository`, label: "Repository" },
   { to: `/projects/${projectId}/validation`, label: "Validation" },
+  { to: `/projects/${projectId}/plan`, label: "Plan" },
+  { to: `/projects/${projectId}/traceability`, label: "Traceability" },
 ];
 
 export const workspaceTabs: TabLink[] = [

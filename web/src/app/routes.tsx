@@ -2,10 +2,12 @@ import { Navigate, Route, Routes } from "react-router-dom";
 import { ApiTokensPage, ProfilePage } from "@/features/account";
 import { RegisterPage, RequireAuth, SignInPage } from "@/features/auth";
 import { ProjectLayout, ProjectOverviewPage, ProjectsListPage } from "@/features/projects";
+import { PlanPage } from "@/features/plan";
 import { RefinementPage } from "@/features/refinement";
 import { ExecutionPage, ExecutionsListPage } from "@/features/executions";
 import { RepositoriesPage } from "@/features/repositories";
 import { RequirementsPage } from "@/features/requirements";
+import { TraceabilityPage } from "@/features/traceability";
 import { ValidationPage } from "@/features/validation";
 import { WorkflowBuilderPage, WorkflowsListPage } from "@/features/workflows";
 import { MyInvitationsPage } from "@/features/workspaces";
@@ -34,6 +36,8 @@ export function AppRoutes() {
           <Route path="refinement" element={<RefinementPage />} />
           <Route path="repository" element={<RepositoriesPage />} />
           <Route path="validation" element={<ValidationPage />} />
+          <Route path="plan" element={<PlanPage />} />
+          <Route path="traceability" element={<TraceabilityPage />} />
         </Route>
         <Route path="workflows" element={<WorkflowsListPage />} />
         <Route path="workflows/new" element={<WorkflowBuilderPage />} />

@@ -924,6 +924,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Plan
+         * @description The current (latest) plan version, or `?version=N`.
+         */
+        get: operations["read_plan_api_v1_projects__project_id__plan_get"];
+        put?: never;
+        /**
+         * Create Plan
+         * @description Plan the project's requirements against its latest code validation. PLAN_READY moves to PLANNING. The same
+         *     requirements and validation return the stored version (200); new inputs make the next version (201).
+         */
+        post: operations["create_plan_api_v1_projects__project_id__plan_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/plan/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Plan Diff
+         * @description Tasks added, removed and changed (matched by what they are for, so renumbering shows as such), and totals.
+         *     Defaults: `to` the latest version, `from` the one before it.
+         */
+        get: operations["plan_diff_api_v1_projects__project_id__plan_diff_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/plan/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Plan Versions */
+        get: operations["plan_versions_api_v1_projects__project_id__plan_versions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/prompts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Prompts
+         * @description The prompts generated most recently for the current plan version.
+         */
+        get: operations["list_prompts_api_v1_projects__project_id__prompts_get"];
+        put?: never;
+        /**
+         * Generate Prompts
+         * @description Render every task's implementation, testing, review and documentation prompts for the current plan.
+         *     Idempotent: the same plan version, template versions and budget return the stored prompts (200).
+         */
+        post: operations["generate_prompts_api_v1_projects__project_id__prompts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/prompts/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Prompts
+         * @description Download the prompts: one Markdown bundle, JSON, or a `tasks.md` checklist a coding agent can follow.
+         */
+        get: operations["export_prompts_api_v1_projects__project_id__prompts_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/qa-sessions": {
         parameters: {
             query?: never;
@@ -1081,6 +1189,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Tasks */
+        get: operations["list_tasks_api_v1_projects__project_id__tasks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/tasks/next": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Next Task
+         * @description In-progress work first, then pending tasks whose dependencies are done: by priority, fewest dependencies, id.
+         */
+        get: operations["next_task_api_v1_projects__project_id__tasks_next_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/tasks/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Task */
+        get: operations["read_task_api_v1_projects__project_id__tasks__task_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Task
+         * @description Change a task's status with a note (kept in its history, audited). `done` needs a done report.
+         */
+        patch: operations["update_task_api_v1_projects__project_id__tasks__task_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/tasks/{task_id}/done": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report Done
+         * @description Report a task done: Trellis syncs the repository, re-validates the task's requirements against it and checks
+         *     the DoD items it can; accepted -> done, otherwise -> review with the reasons (both kept in the history).
+         */
+        post: operations["report_done_api_v1_projects__project_id__tasks__task_id__done_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/traceability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Traceability
+         * @description Per requirement version: the Q&A answers that changed it, its findings, code evidence, tasks with status and
+         *     verification, prompts. `?file=path` and `?task=T-001` give the reverse lookups; `?format=csv` (or
+         *     `Accept: text/csv`) the matrix as CSV, one row per requirement version.
+         */
+        get: operations["traceability_api_v1_projects__project_id__traceability_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/validate-code": {
         parameters: {
             query?: never;
@@ -1139,6 +1348,72 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prompt-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Templates */
+        get: operations["list_templates_api_v1_prompt_templates_get"];
+        put?: never;
+        /**
+         * Create Template
+         * @description Save a new version of the workspace's template for a category (it is used from now on).
+         */
+        post: operations["create_template_api_v1_prompt_templates_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prompt-templates/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Template
+         * @description Render a template (the given text, or the one in use) against a project's task or Trellis's sample plan.
+         */
+        post: operations["preview_template_api_v1_prompt_templates_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prompt-templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Template */
+        get: operations["read_template_api_v1_prompt_templates__template_id__get"];
+        /**
+         * Update Template
+         * @description Edit: stores the text as the next version of the same category (earlier versions are kept).
+         */
+        put: operations["update_template_api_v1_prompt_templates__template_id__put"];
+        post?: never;
+        /**
+         * Delete Template
+         * @description Delete a version; the category falls back to the previous version or the shipped template.
+         */
+        delete: operations["delete_template_api_v1_prompt_templates__template_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2162,6 +2437,43 @@ export interface components {
             /** Structural Alignment */
             structural_alignment: number | null;
         };
+        /** DodItemRead */
+        DodItemRead: {
+            /** Check */
+            check: string;
+            /** Checkable */
+            checkable: boolean;
+            /** Source */
+            source: string;
+            /** Text */
+            text: string;
+        };
+        /** DoneOutcome */
+        DoneOutcome: {
+            /** Accepted */
+            accepted: boolean;
+            /** Reasons */
+            reasons: string[];
+            /** Status */
+            status: string;
+            /** Task Id */
+            task_id: string;
+            /** Verification */
+            verification: {
+                [key: string]: unknown;
+            };
+        };
+        /** EstimateRead */
+        EstimateRead: {
+            /** Hours Likely */
+            hours_likely: number;
+            /** P50 Hours */
+            p50_hours: number;
+            /** P85 Hours */
+            p85_hours: number;
+            /** Story Points */
+            story_points: number;
+        };
         /** ExecutionList */
         ExecutionList: {
             /** Items */
@@ -2298,6 +2610,20 @@ export interface components {
              * Format: uuid
              */
             workflow_id: string;
+        };
+        /** FileRefRead */
+        FileRefRead: {
+            /**
+             * Action
+             * @description create, modify or reference
+             */
+            action: string;
+            /** Lines */
+            lines: number[] | null;
+            /** Path */
+            path: string;
+            /** Why */
+            why: string;
         };
         /** FindingRead */
         FindingRead: {
@@ -2829,6 +3155,12 @@ export interface components {
              */
             user_id: string;
         };
+        /** NextTask */
+        NextTask: {
+            /** Message */
+            message: string;
+            task: components["schemas"]["TaskRead"] | null;
+        };
         /** NodeExecutionList */
         NodeExecutionList: {
             /** Items */
@@ -2960,6 +3292,159 @@ export interface components {
             subject: string;
             /** To */
             to: string;
+        };
+        /** PlanRead */
+        PlanRead: {
+            /**
+             * Created
+             * @description False when the same inputs returned the stored version.
+             */
+            created: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /**
+             * Plan
+             * @description phases, tasks (id, title, category, requirements, depends_on, complexity, estimate, risks, dod, files, ...), critical_path, totals, summary, warnings, risks.
+             */
+            plan: {
+                [key: string]: unknown;
+            };
+            /** Planner Version */
+            planner_version: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Project Status */
+            project_status: string;
+            /** Requirements Hash */
+            requirements_hash: string;
+            /** Seed */
+            seed: number;
+            /** Task Count */
+            task_count: number;
+            /** Total P50 Hours */
+            total_p50_hours: number;
+            /** Total P85 Hours */
+            total_p85_hours: number;
+            /**
+             * Validation Hash
+             * @description null when planned without a code validation run.
+             */
+            validation_hash: string | null;
+            /** Validation Run Id */
+            validation_run_id: string | null;
+            /** Version */
+            version: number;
+        };
+        /** PlanRequest */
+        PlanRequest: {
+            /** Correlation Id */
+            correlation_id?: string | null;
+            /**
+             * Seed
+             * @description Seeds the Monte Carlo estimates (same seed, same figures).
+             * @default 0
+             */
+            seed: number;
+        };
+        /** PlanVersionList */
+        PlanVersionList: {
+            /** Items */
+            items: components["schemas"]["PlanVersionSummary"][];
+            /** Total */
+            total: number;
+        };
+        /** PlanVersionSummary */
+        PlanVersionSummary: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Planner Version */
+            planner_version: string;
+            /** Requirements Hash */
+            requirements_hash: string;
+            /** Seed */
+            seed: number;
+            /** Task Count */
+            task_count: number;
+            /** Total P50 Hours */
+            total_p50_hours: number;
+            /** Total P85 Hours */
+            total_p85_hours: number;
+            /**
+             * Validation Hash
+             * @description null when planned without a code validation run.
+             */
+            validation_hash: string | null;
+            /** Validation Run Id */
+            validation_run_id: string | null;
+            /** Version */
+            version: number;
+        };
+        /** PreviewRead */
+        PreviewRead: {
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "implementation" | "testing" | "review" | "documentation";
+            /** Omitted */
+            omitted: string[];
+            /** Over Budget */
+            over_budget: boolean;
+            /**
+             * Sample
+             * @description True when rendered against Trellis's sample plan, not a project's.
+             */
+            sample: boolean;
+            /** Task Id */
+            task_id: string;
+            /** Template Version */
+            template_version: string;
+            /** Text */
+            text: string;
+            /** Token Budget */
+            token_budget: number;
+            /** Token Count */
+            token_count: number;
+        };
+        /** PreviewRequest */
+        PreviewRequest: {
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "implementation" | "testing" | "review" | "documentation";
+            /**
+             * Project Id
+             * @description Render against this project's current plan...
+             */
+            project_id?: string | null;
+            /**
+             * Task Id
+             * @description ...and this task (default: its first task).
+             */
+            task_id?: string | null;
+            /**
+             * Text
+             * @description Template text to try; default: the one in use.
+             */
+            text?: string | null;
+            /** Token Budget */
+            token_budget?: number | null;
+            /** Workspace Id */
+            workspace_id?: string | null;
         };
         /** ProfileUpdate */
         ProfileUpdate: {
@@ -3110,6 +3595,85 @@ export interface components {
              * @description Immutable: only its current value.
              */
             name?: string | null;
+        };
+        /** PromptGenerate */
+        PromptGenerate: {
+            /**
+             * Request Id
+             * @description Idempotency key (seed 000).
+             */
+            request_id?: string | null;
+            /**
+             * Token Budget
+             * @description Default: TRELLIS_PROMPT_TOKEN_BUDGET.
+             */
+            token_budget?: number | null;
+        };
+        /** PromptRead */
+        PromptRead: {
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "implementation" | "testing" | "review" | "documentation";
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Omitted */
+            omitted: string[];
+            /** Over Budget */
+            over_budget: boolean;
+            /** Plan Version */
+            plan_version: number;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Task Id */
+            task_id: string;
+            /** Template Version */
+            template_version: string;
+            /** Text */
+            text: string;
+            /** Token Budget */
+            token_budget: number;
+            /** Token Count */
+            token_count: number;
+        };
+        /** PromptSet */
+        PromptSet: {
+            /**
+             * Created
+             * @description False when this plan version and these templates were already rendered.
+             */
+            created: boolean;
+            /** Generation Key */
+            generation_key: string;
+            /** Items */
+            items: components["schemas"]["PromptRead"][];
+            /** Plan Version */
+            plan_version: number;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Template Versions */
+            template_versions: {
+                [key: string]: string;
+            };
+            /** Token Counter */
+            token_counter: string;
+            /** Total */
+            total: number;
         };
         /** QuestionRead */
         QuestionRead: {
@@ -3483,10 +4047,34 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** RequirementRefRead */
+        RequirementRefRead: {
+            /** Acceptance Criteria */
+            acceptance_criteria: string[];
+            /** Code */
+            code: string;
+            /** Text */
+            text: string;
+            /** Version */
+            version: number;
+        };
         /** RerunRequest */
         RerunRequest: {
             /** From Node */
             from_node: string;
+        };
+        /** RiskRead */
+        RiskRead: {
+            /** Factor */
+            factor: string;
+            /** Impact */
+            impact: number;
+            /** Mitigation */
+            mitigation: string;
+            /** Probability */
+            probability: number;
+            /** Score */
+            score: number;
         };
         /**
          * Role
@@ -3523,6 +4111,246 @@ export interface components {
         SessionsEnded: {
             /** Sessions Ended */
             sessions_ended: number;
+        };
+        /** TaskDetailRead */
+        TaskDetailRead: {
+            /** Category */
+            category: string;
+            /** Complexity */
+            complexity: number;
+            /** Complexity Reasons */
+            complexity_reasons: string[];
+            /** Depends On */
+            depends_on: string[];
+            /** Description */
+            description: string;
+            /** Dod */
+            dod: components["schemas"]["DodItemRead"][];
+            estimate: components["schemas"]["EstimateRead"];
+            /** Files */
+            files: components["schemas"]["FileRefRead"][];
+            /** History */
+            history: components["schemas"]["TaskEventRead"][];
+            /** Id */
+            id: string;
+            /** Key */
+            key: string;
+            /** Kind */
+            kind: string;
+            /** On Critical Path */
+            on_critical_path: boolean;
+            /**
+             * Parallel
+             * @description At plan time: no dependency and no file written by another such task.
+             */
+            parallel: boolean;
+            /**
+             * Parallel Now
+             * @description Ready, and writes no file another ready task writes.
+             */
+            parallel_now: boolean;
+            /** Phase */
+            phase: string;
+            /** Plan Version */
+            plan_version: number;
+            /** Priority */
+            priority: number;
+            /**
+             * Ready
+             * @description Pending and every dependency done.
+             */
+            ready: boolean;
+            /** Requirements */
+            requirements: components["schemas"]["RequirementRefRead"][];
+            /** Risks */
+            risks: components["schemas"]["RiskRead"][];
+            /** Status */
+            status: string;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string | null;
+            /** Verification */
+            verification: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** TaskDoneReport */
+        TaskDoneReport: {
+            /** Note */
+            note?: string | null;
+        };
+        /** TaskEventRead */
+        TaskEventRead: {
+            /** Actor Id */
+            actor_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Note */
+            note: string | null;
+            /** To Status */
+            to_status: string;
+            /** Verification */
+            verification: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** TaskList */
+        TaskList: {
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Items */
+            items: components["schemas"]["TaskRead"][];
+            /** Plan Version */
+            plan_version: number;
+            /** Total */
+            total: number;
+        };
+        /** TaskRead */
+        TaskRead: {
+            /** Category */
+            category: string;
+            /** Complexity */
+            complexity: number;
+            /** Complexity Reasons */
+            complexity_reasons: string[];
+            /** Depends On */
+            depends_on: string[];
+            /** Description */
+            description: string;
+            /** Dod */
+            dod: components["schemas"]["DodItemRead"][];
+            estimate: components["schemas"]["EstimateRead"];
+            /** Files */
+            files: components["schemas"]["FileRefRead"][];
+            /** Id */
+            id: string;
+            /** Key */
+            key: string;
+            /** Kind */
+            kind: string;
+            /** On Critical Path */
+            on_critical_path: boolean;
+            /**
+             * Parallel
+             * @description At plan time: no dependency and no file written by another such task.
+             */
+            parallel: boolean;
+            /**
+             * Parallel Now
+             * @description Ready, and writes no file another ready task writes.
+             */
+            parallel_now: boolean;
+            /** Phase */
+            phase: string;
+            /** Priority */
+            priority: number;
+            /**
+             * Ready
+             * @description Pending and every dependency done.
+             */
+            ready: boolean;
+            /** Requirements */
+            requirements: components["schemas"]["RequirementRefRead"][];
+            /** Risks */
+            risks: components["schemas"]["RiskRead"][];
+            /** Status */
+            status: string;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string | null;
+            /** Verification */
+            verification: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** TaskStatusUpdate */
+        TaskStatusUpdate: {
+            /** Note */
+            note?: string | null;
+            /**
+             * Status
+             * @description pending, in_progress, review or blocked (done: POST .../done).
+             */
+            status?: string | null;
+        };
+        /** TemplateCreate */
+        TemplateCreate: {
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "implementation" | "testing" | "review" | "documentation";
+            /**
+             * Note
+             * @description What changed in this version.
+             */
+            note?: string | null;
+            /**
+             * Text
+             * @description Jinja2 (sandboxed, strict undefined).
+             */
+            text: string;
+            /**
+             * Workspace Id
+             * @description Default: your personal workspace.
+             */
+            workspace_id?: string | null;
+        };
+        /** TemplateList */
+        TemplateList: {
+            /** Items */
+            items: components["schemas"]["TemplateRead"][];
+            /** Total */
+            total: number;
+        };
+        /** TemplateRead */
+        TemplateRead: {
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "implementation" | "testing" | "review" | "documentation";
+            /** Created At */
+            created_at?: string | null;
+            /** Created By */
+            created_by?: string | null;
+            /**
+             * Id
+             * @description None for a template shipped with Trellis.
+             */
+            id: string | null;
+            /** Note */
+            note?: string | null;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "workspace" | "builtin";
+            /** Text */
+            text: string;
+            /**
+             * Version
+             * @description `workspace:<n>` for an override, `builtin:<content hash>` for a shipped one.
+             */
+            version: string;
+            /** Workspace Id */
+            workspace_id: string | null;
+        };
+        /** TemplateUpdate */
+        TemplateUpdate: {
+            /** Note */
+            note?: string | null;
+            /** Text */
+            text: string;
         };
         /**
          * TokenResponse
@@ -6392,6 +7220,357 @@ export interface operations {
             };
         };
     };
+    read_plan_api_v1_projects__project_id__plan_get: {
+        parameters: {
+            query?: {
+                version?: number | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanRead"];
+                };
+            };
+            /** @description Viewer role: reading only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project (or not a member), no plan yet, or no such task. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `plan_locked`, `project_not_executing`, or a gateway refusal. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `dependency_cycle`, `no_requirements`, `invalid_status`, `verification_required`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    create_plan_api_v1_projects__project_id__plan_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PlanRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanRead"];
+                };
+            };
+            /** @description Viewer role: reading only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project (or not a member), no plan yet, or no such task. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `plan_locked`, `project_not_executing`, or a gateway refusal. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `dependency_cycle`, `no_requirements`, `invalid_status`, `verification_required`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    plan_diff_api_v1_projects__project_id__plan_diff_get: {
+        parameters: {
+            query?: {
+                from?: number | null;
+                to?: number | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Viewer role: reading only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project (or not a member), no plan yet, or no such task. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `plan_locked`, `project_not_executing`, or a gateway refusal. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `dependency_cycle`, `no_requirements`, `invalid_status`, `verification_required`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    plan_versions_api_v1_projects__project_id__plan_versions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanVersionList"];
+                };
+            };
+            /** @description Viewer role: reading only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project (or not a member), no plan yet, or no such task. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `plan_locked`, `project_not_executing`, or a gateway refusal. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `dependency_cycle`, `no_requirements`, `invalid_status`, `verification_required`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_prompts_api_v1_projects__project_id__prompts_get: {
+        parameters: {
+            query?: {
+                task_id?: string | null;
+                category?: ("implementation" | "testing" | "review" | "documentation") | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptSet"];
+                };
+            };
+            /** @description Viewer role: reading only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project (or not a member), no plan, or no prompts generated yet. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `template_invalid`: a workspace template does not render for this plan. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    generate_prompts_api_v1_projects__project_id__prompts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PromptGenerate"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptSet"];
+                };
+            };
+            /** @description Viewer role: reading only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project (or not a member), no plan, or no prompts generated yet. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `template_invalid`: a workspace template does not render for this plan. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    export_prompts_api_v1_projects__project_id__prompts_export_get: {
+        parameters: {
+            query?: {
+                /** @description markdown bundle, JSON, or tasks.md */
+                format?: "markdown" | "json" | "tasks";
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/markdown": unknown;
+                };
+            };
+            /** @description Viewer role: reading only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project (or not a member), no plan, or no prompts generated yet. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `template_invalid`: a workspace template does not render for this plan. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     qa_sessions_api_v1_projects__project_id__qa_sessions_get: {
         parameters: {
             query?: never;
@@ -6657,6 +7836,324 @@ export interface operations {
             };
         };
     };
+    list_tasks_api_v1_projects__project_id__tasks_get: {
+        parameters: {
+            query?: {
+                status?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskList"];
+                };
+            };
+            /** @description Viewer role: reading only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project (or not a member), no plan yet, or no such task. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `plan_locked`, `project_not_executing`, or a gateway refusal. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `dependency_cycle`, `no_requirements`, `invalid_status`, `verification_required`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    next_task_api_v1_projects__project_id__tasks_next_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NextTask"];
+                };
+            };
+            /** @description Viewer role: reading only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project (or not a member), no plan yet, or no such task. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `plan_locked`, `project_not_executing`, or a gateway refusal. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `dependency_cycle`, `no_requirements`, `invalid_status`, `verification_required`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    read_task_api_v1_projects__project_id__tasks__task_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskDetailRead"];
+                };
+            };
+            /** @description Viewer role: reading only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project (or not a member), no plan yet, or no such task. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `plan_locked`, `project_not_executing`, or a gateway refusal. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `dependency_cycle`, `no_requirements`, `invalid_status`, `verification_required`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    update_task_api_v1_projects__project_id__tasks__task_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskStatusUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskDetailRead"];
+                };
+            };
+            /** @description Viewer role: reading only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project (or not a member), no plan yet, or no such task. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `plan_locked`, `project_not_executing`, or a gateway refusal. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `dependency_cycle`, `no_requirements`, `invalid_status`, `verification_required`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    report_done_api_v1_projects__project_id__tasks__task_id__done_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TaskDoneReport"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoneOutcome"];
+                };
+            };
+            /** @description Viewer role: reading only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project (or not a member), no plan yet, or no such task. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `plan_locked`, `project_not_executing`, or a gateway refusal. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `dependency_cycle`, `no_requirements`, `invalid_status`, `verification_required`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    traceability_api_v1_projects__project_id__traceability_get: {
+        parameters: {
+            query?: {
+                format?: string | null;
+                file?: string | null;
+                task?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Viewer role: reading only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such project (or not a member), no plan yet, or no such task. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `plan_locked`, `project_not_executing`, or a gateway refusal. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `dependency_cycle`, `no_requirements`, `invalid_status`, `verification_required`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     validate_code_api_v1_projects__project_id__validate_code_post: {
         parameters: {
             query?: never;
@@ -6807,6 +8304,273 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    list_templates_api_v1_prompt_templates_get: {
+        parameters: {
+            query?: {
+                workspace_id?: string | null;
+                category?: ("implementation" | "testing" | "review" | "documentation") | null;
+                /** @description Every stored version, not only the one in use. */
+                history?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateList"];
+                };
+            };
+            /** @description Viewers read and preview only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such workspace (or not a member), or no such template version. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `template_invalid`: the template does not compile or render; `line` names where. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    create_template_api_v1_prompt_templates_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateRead"];
+                };
+            };
+            /** @description Viewers read and preview only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such workspace (or not a member), or no such template version. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `template_invalid`: the template does not compile or render; `line` names where. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    preview_template_api_v1_prompt_templates_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewRead"];
+                };
+            };
+            /** @description Viewers read and preview only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such workspace (or not a member), or no such template version. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `template_invalid`: the template does not compile or render; `line` names where. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    read_template_api_v1_prompt_templates__template_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateRead"];
+                };
+            };
+            /** @description Viewers read and preview only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such workspace (or not a member), or no such template version. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `template_invalid`: the template does not compile or render; `line` names where. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    update_template_api_v1_prompt_templates__template_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateRead"];
+                };
+            };
+            /** @description Viewers read and preview only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such workspace (or not a member), or no such template version. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `template_invalid`: the template does not compile or render; `line` names where. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    delete_template_api_v1_prompt_templates__template_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Viewers read and preview only. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such workspace (or not a member), or no such template version. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `template_invalid`: the template does not compile or render; `line` names where. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

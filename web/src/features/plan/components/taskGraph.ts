@@ -1,0 +1,72 @@
+/** Tasks as a dependency graph: layered positions, and which edges lie on the critical path. Pure. */
+import type { Edge, Node } from "@xyflow/react";
+import { TASK_STATUSES, type Task } from "../types";
+
+export interface TaskNodeData extends Record<string, unknown> {
+  task: Task;
+  critical: boolean;
+}
+
+export type TaskNode = Node<TaskNodeData, "task">;
+
+/** Longest chain of dependencies above each task (cycles are cut rather than looped). */
+export function depths(tasks: Task[]): Record<string, number> {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const memo: Record<string, number> = {};
+  const visiting = new Set<string>();
+  const depth = (id: string): number => {
+    if (memo[id] !== undefined) return memo[id];
+    if (visiting.has(id)) return 0;
+    visiting.add(id);
+    const deps = (byId.get(id)?.depends_on ?? []).filter((d) => byId.has(d));
+    const value = deps.length === 0 ? 0 : 1 + Math.max(...deps.map(depth));
+    visiting.delete(id);
+    memo[id] = value;
+    return value;
+  };
+  for (const task of tasks) depth(task.id);
+  return memo;
+}
+
+/** The edges `a -> b` where b follows a directly on the critical path. */
+export function criticalEdges(criticalPath: string[]): Set<string> {
+  const edges = new Set<string>();
+  for (let i = 1; i < criticalPath.length; i++) edges.add(`${criticalPath[i - 1]}->${criticalPath[i]}`);
+  return edges;
+}
+
+export function toTaskGraph(tasks: Task[], criticalPath: string[]): { nodes: TaskNode[]; edges: Edge[] } {
+  const level = depths(tasks);
+  const rows: Record<number, number> = {};
+  const onPath = new Set(criticalPath);
+  const critical = criticalEdges(criticalPath);
+  const ordered = [...tasks].sort((a, b) => Number(onPath.has(b.id)) - Number(onPath.has(a.id)) || a.priority - b.priority || a.id.localeCompare(b.id));
+  const nodes: TaskNode[] = ordered.map((task) => {
+    const column = level[task.id] ?? 0;
+    const row = rows[column] ?? 0;
+    rows[column] = row + 1;
+    return { id: task.id, type: "task", position: { x: column * 290, y: row * 120 }, data: { task, critical: onPath.has(task.id) }, draggable: false };
+  });
+  const ids = new Set(tasks.map((t) => t.id));
+  const edges: Edge[] = tasks.flatMap((task) =>
+    task.depends_on
+      .filter((dep) => ids.has(dep))
+      .map((dep) => {
+        const isCritical = critical.has(`${dep}->${task.id}`);
+        return { id: `${dep}->${task.id}`, source: dep, target: task.id, type: "smoothstep", animated: isCritical, className: isCritical ? "edge-critical" : undefined };
+      }),
+  );
+  return { nodes, edges };
+}
+
+/** Board columns: every status, each with its tasks by priority then id. */
+export function columns(tasks: Task[]): Record<string, Task[]> {
+  const board: Record<string, Task[]> = Object.fromEntries(TASK_STATUSES.map((s) => [s, [] as Task[]]));
+  for (const task of tasks) (board[task.status] ??= []).push(task);
+  for (const list of Object.values(board)) list.sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id));
+  return board;
+}
+
+export function hours(value: number): string {
+  return value >= 10 ? `${Math.round(value)} h` : `${value.toFixed(1)} h`;
+}

@@ -1,0 +1,1 @@
+export { TraceabilityPage } from "./components/TraceabilityPage";
