@@ -147,3 +147,17 @@ def test_viewers_read_outsiders_see_nothing(world: World) -> None:
     template = world.post("/prompt-templates", {"workspace_id": workspace_id, "category": "review", "text": "x"}).json()
     assert world.get(f"/prompt-templates/{template['id']}", outsider).status_code == 404
     assert world.get(f"/prompt-templates/{template['id']}", viewer).status_code == 200
+
+
+def test_execution_starts_only_once_every_task_has_its_prompts(world: World) -> None:
+    project_id, _ = planned_project(world)
+    world.post(f"/projects/{project_id}/plan")
+    assert world.post(f"/projects/{project_id}/gateway", {"action": "generate_prompts"}).status_code == 200
+    refused = world.post(f"/projects/{project_id}/gateway", {"action": "begin_execution"})
+    assert refused.status_code == 409 and refused.json()["detail"]["guard"] == "prompts_generated"
+    assert "POST /api/v1/projects/{id}/prompts" in refused.json()["detail"]["message"]
+    generated = world.post(f"/projects/{project_id}/prompts").json()
+    started = world.post(f"/projects/{project_id}/gateway", {"action": "begin_execution"})
+    assert started.status_code == 200, started.text
+    assert started.json()["to_state"] == "EXECUTING"
+    assert started.json()["details"] == {"plan_version": 1, "prompts": generated["total"]}

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from trellis.auth.dependencies import CurrentPrincipal
 from trellis.auth.service import Principal
@@ -196,6 +197,7 @@ async def generate_prompts(
     principal: CurrentPrincipal,
     request: Request,
     response: Response,
+    read_db: ReadDb,
     db: Db,
     body: PromptGenerate | None = None,
 ) -> PromptSet:
@@ -203,24 +205,29 @@ async def generate_prompts(
     Idempotent: the same plan version, template versions and budget return the stored prompts (200)."""
     budget = (body.token_budget if body else None) or request.app.state.settings.prompt_token_budget
 
-    def run(s: Session) -> PromptSet:
+    def prepare(s: Session) -> service.PromptGeneration | service.PendingGeneration:
         target = projects_service.load_project(
             s, principal=principal, project_id=project_id, permission=Permission.WRITE
         )
-        generation = service.generate_prompts(
+        return service.prepare_generation(
             s,
             project_id=project_id,
             workspace_id=target.project.workspace_id,
             project_name=target.project.name,
             budget=budget,
-            actor_id=principal.user_id,
         )
-        return _prompt_set(generation)
 
-    result = await db.run(run)
-    if not result.created:
+    prepared = await read_db.run(prepare)
+    if isinstance(prepared, service.PendingGeneration):
+        pending = prepared
+        # Rendering reads the clone's files and can take seconds on a large plan: no transaction is open meanwhile.
+        rendered = await run_in_threadpool(pending.render)
+        prepared = await db.run(
+            lambda s: service.store_generation(s, pending=pending, rendered=rendered, actor_id=principal.user_id)
+        )
+    if not prepared.created:
         response.status_code = 200
-    return result
+    return _prompt_set(prepared)
 
 
 @router.get("/projects/{project_id}/prompts", response_model=PromptSet, responses=_PROMPT_ERRORS)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trellis.audit import service as audit_service
@@ -236,6 +237,92 @@ class PromptGeneration:
     plan: Plan
 
 
+@dataclass(frozen=True)
+class PendingGeneration:
+    """What rendering needs, read in one short transaction; rendering itself runs outside any transaction."""
+
+    project_id: uuid.UUID
+    workspace_id: uuid.UUID
+    project_name: str
+    plan_version: int
+    key: str
+    budget: int
+    templates: dict[str, TemplateSource]
+    plan: Plan
+    sources: ProjectSources
+
+    def render(self) -> list[RenderedPrompt]:
+        try:
+            return render_plan_prompts(
+                self.plan,
+                self.templates,
+                project_name=self.project_name,
+                budget=self.budget,
+                statuses=self.sources.statuses,
+                read_lines=self.sources.read_lines,
+                validation_report=self.sources.validation_report,
+            )
+        except TemplateProblem as problem:  # an override that rendered on the sample but not on this plan
+            raise template_error(problem) from None
+
+
+def prepare_generation(
+    db: Session, *, project_id: uuid.UUID, workspace_id: uuid.UUID, project_name: str, budget: int
+) -> PromptGeneration | PendingGeneration:
+    """The stored set when this plan version, these templates and this budget were rendered before; else what to
+    render."""
+    row, plan = planning_service.require_plan(db, project_id)
+    templates = effective_templates(db, workspace_id)
+    key = generation_key(row.version, templates, budget)
+    stored = _stored(db, project_id, key)
+    if stored:
+        return PromptGeneration(project_id, row.version, key, False, templates, stored, plan)
+    sources = project_sources(db, project_id)
+    return PendingGeneration(project_id, workspace_id, project_name, row.version, key, budget, templates, plan, sources)
+
+
+def store_generation(
+    db: Session, *, pending: PendingGeneration, rendered: list[RenderedPrompt], actor_id: uuid.UUID | None
+) -> PromptGeneration:
+    """Save a rendered set; when a concurrent request saved the same set first, return that one."""
+    stored = _stored(db, pending.project_id, pending.key)
+    if stored:
+        return PromptGeneration(
+            pending.project_id, pending.plan_version, pending.key, False, pending.templates, stored, pending.plan
+        )
+    rows = [_row(pending.project_id, pending.plan_version, pending.key, pending.budget, p, actor_id) for p in rendered]
+    try:
+        with db.begin_nested():
+            db.add_all(rows)
+    except IntegrityError:  # the same set saved by another request between our read and this write
+        stored = _stored(db, pending.project_id, pending.key)
+        return PromptGeneration(
+            pending.project_id, pending.plan_version, pending.key, False, pending.templates, stored, pending.plan
+        )
+    audit_service.record(
+        db,
+        action="prompts.generated",
+        user_id=actor_id,
+        workspace_id=pending.workspace_id,
+        resource_type="project",
+        resource_id=str(pending.project_id),
+        metadata={
+            "plan_version": pending.plan_version,
+            "prompts": len(rows),
+            "templates": {c: t.version for c, t in pending.templates.items()},
+        },
+    )
+    return PromptGeneration(
+        pending.project_id,
+        pending.plan_version,
+        pending.key,
+        True,
+        pending.templates,
+        _plan_ordered(rows),
+        pending.plan,
+    )
+
+
 def generate_prompts(
     db: Session,
     *,
@@ -245,44 +332,14 @@ def generate_prompts(
     budget: int,
     actor_id: uuid.UUID | None,
 ) -> PromptGeneration:
-    """Render every task's four prompts for the current plan; the same plan version, templates and budget return
-    the stored prompts (created False)."""
-    row, plan = planning_service.require_plan(db, project_id)
-    templates = effective_templates(db, workspace_id)
-    key = generation_key(row.version, templates, budget)
-    stored = _stored(db, project_id, key)
-    if stored:
-        return PromptGeneration(project_id, row.version, key, False, templates, stored, plan)
-    sources = project_sources(db, project_id)
-    try:
-        rendered = render_plan_prompts(
-            plan,
-            templates,
-            project_name=project_name,
-            budget=budget,
-            statuses=sources.statuses,
-            read_lines=sources.read_lines,
-            validation_report=sources.validation_report,
-        )
-    except TemplateProblem as problem:  # an override that rendered on the sample but not on this plan
-        raise template_error(problem) from None
-    rows = [_row(project_id, row.version, key, budget, prompt, actor_id) for prompt in rendered]
-    db.add_all(rows)
-    db.flush()
-    audit_service.record(
-        db,
-        action="prompts.generated",
-        user_id=actor_id,
-        workspace_id=workspace_id,
-        resource_type="project",
-        resource_id=str(project_id),
-        metadata={
-            "plan_version": row.version,
-            "prompts": len(rows),
-            "templates": {c: t.version for c, t in templates.items()},
-        },
+    """Render every task's four prompts for the current plan in one transaction (jobs, scripts); the API route does
+    the same in three steps so that no transaction stays open while prompts render."""
+    prepared = prepare_generation(
+        db, project_id=project_id, workspace_id=workspace_id, project_name=project_name, budget=budget
     )
-    return PromptGeneration(project_id, row.version, key, True, templates, _plan_ordered(rows), plan)
+    if isinstance(prepared, PromptGeneration):
+        return prepared
+    return store_generation(db, pending=prepared, rendered=prepared.render(), actor_id=actor_id)
 
 
 def _row(
