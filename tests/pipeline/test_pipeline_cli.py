@@ -135,6 +135,13 @@ def test_pipeline_writes_report_plan_tasks_and_prompts(tmp_path: Path) -> None:
     )
     assert '    if order.status != "open":' in cancel  # the code as it is in the repository
 
+    # A prompt left by an earlier run for a task this plan does not have is removed; other files are not touched.
+    (out / "prompts" / "T-999").mkdir()
+    (out / "prompts" / "T-999" / "testing.md").write_text("stale")
+    (out / "notes.txt").write_text("mine")
+    rerun = run("pipeline", "run", "--requirements", str(requirements), "--repo", str(repo), "--out", str(out))
+    assert rerun.returncode == 0 and not (out / "prompts" / "T-999").exists() and (out / "notes.txt").exists()
+
     # Same inputs, same seed: the same plan.
     again = run(
         "pipeline",

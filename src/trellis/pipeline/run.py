@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from trellis.planning.planner import plan_project
-from trellis.planning.types import Plan
+from trellis.planning.types import PROMPT_CATEGORIES, Plan
 from trellis.prompts.context import LineReader
 from trellis.prompts.exports import markdown_bundle, prompt_path, tasks_markdown
 from trellis.prompts.generator import DEFAULT_BUDGET, RenderedPrompt, render_plan_prompts
@@ -89,6 +89,14 @@ def write_outputs(result: PipelineResult, out: Path, *, title: str, budget: int)
         target.write_text(text, encoding="utf-8")
         written.append(target)
 
+    # Prompt files of an earlier run whose tasks are gone would read as current: remove exactly those.
+    current = {prompt_path(p.task_id, p.category) for p in result.prompts}
+    for stale in sorted((out / "prompts").glob("T-*/*.md")) if (out / "prompts").is_dir() else []:
+        relative = stale.relative_to(out).as_posix()
+        if stale.stem in PROMPT_CATEGORIES and relative not in current:
+            stale.unlink()
+            if not any(stale.parent.iterdir()):
+                stale.parent.rmdir()
     write("report.md", render_report(result, title=title, budget=budget))
     write("plan.json", json.dumps(result.plan.as_dict(), indent=2, ensure_ascii=False) + "\n")
     write("tasks.md", tasks_markdown(result.plan, title=title))
