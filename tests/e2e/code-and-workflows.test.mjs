@@ -176,7 +176,7 @@ test("approving the validation, planning, moving a task on the board and copying
   assert.equal(moved.status, "in_progress");
   await screenshot(page, "23-plan-board");
 
-  await page.getByRole("tab", { name: "Dependency graph" }).click();
+  await page.getByRole("tab", { name: "Graph" }).click();
   const plan = (await apiCall("GET", `/api/v1/projects/${projectId}/plan`)).body;
   await page.locator(".task-node").first().waitFor();
   assert.equal(await page.locator(".task-node-critical").count(), plan.plan.critical_path.length);

@@ -188,7 +188,7 @@ export function PlanPage() {
       <div className="segmented segmented-3 view-switch" role="tablist" aria-label="Plan view">
         {(["board", "graph", "phases"] as View[]).map((v) => (
           <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? "segmented-active" : ""} onClick={() => setView(v)}>
-            {v === "board" ? "Board" : v === "graph" ? "Dependency graph" : "Phases"}
+            {v === "board" ? "Board" : v === "graph" ? "Graph" : "Phases"}
           </button>
         ))}
       </div>

@@ -24,6 +24,14 @@ describe("task graph", () => {
     expect(graph.nodes.find((n) => n.id === "T-004")?.position.x).toBe(580);
   });
 
+  it("wraps a wide layer into several columns, later layers after them", () => {
+    const many = [...Array.from({ length: 7 }, (_, i) => task(`A-${i}`, [])), task("B", ["A-0"])];
+    const graph = toTaskGraph(many, []);
+    const x = (id: string) => graph.nodes.find((n) => n.id === id)!.position.x;
+    expect(new Set(many.slice(0, 7).map((t) => x(t.id)))).toEqual(new Set([0, 290]));
+    expect(x("B")).toBe(580);
+  });
+
   it("groups the board by status, by priority within a column", () => {
     const board = columns(tasks);
     expect(board.pending!.map((t) => t.id)).toEqual(["T-003", "T-001", "T-002"]);

@@ -35,17 +35,30 @@ export function criticalEdges(criticalPath: string[]): Set<string> {
   return edges;
 }
 
+/** Rows per column before a layer wraps into another column (a plan of independent tasks stays readable). */
+const MAX_ROWS = 5;
+
 export function toTaskGraph(tasks: Task[], criticalPath: string[]): { nodes: TaskNode[]; edges: Edge[] } {
   const level = depths(tasks);
   const rows: Record<number, number> = {};
+  const perLevel: Record<number, number> = {};
+  for (const task of tasks) perLevel[level[task.id] ?? 0] = (perLevel[level[task.id] ?? 0] ?? 0) + 1;
+  // Where each layer starts: the layers before it take one column per MAX_ROWS tasks.
+  const firstColumn: Record<number, number> = {};
+  let next = 0;
+  for (const d of Object.keys(perLevel).map(Number).sort((a, b) => a - b)) {
+    firstColumn[d] = next;
+    next += Math.ceil((perLevel[d] ?? 0) / MAX_ROWS);
+  }
   const onPath = new Set(criticalPath);
   const critical = criticalEdges(criticalPath);
   const ordered = [...tasks].sort((a, b) => Number(onPath.has(b.id)) - Number(onPath.has(a.id)) || a.priority - b.priority || a.id.localeCompare(b.id));
   const nodes: TaskNode[] = ordered.map((task) => {
-    const column = level[task.id] ?? 0;
-    const row = rows[column] ?? 0;
-    rows[column] = row + 1;
-    return { id: task.id, type: "task", position: { x: column * 290, y: row * 120 }, data: { task, critical: onPath.has(task.id) }, draggable: false };
+    const layer = level[task.id] ?? 0;
+    const index = rows[layer] ?? 0;
+    rows[layer] = index + 1;
+    const column = (firstColumn[layer] ?? 0) + Math.floor(index / MAX_ROWS);
+    return { id: task.id, type: "task", position: { x: column * 290, y: (index % MAX_ROWS) * 120 }, data: { task, critical: onPath.has(task.id) }, draggable: false };
   });
   const ids = new Set(tasks.map((t) => t.id));
   const edges: Edge[] = tasks.flatMap((task) =>
