@@ -178,7 +178,10 @@ def _constraints(plan: Plan, task: PlannedTask) -> list[str]:
         )
     if task.depends_on:
         constraints.append(
-            "Start after " + ", ".join(task.depends_on) + " are done; build on their code, do not redo it."
+            "Start after "
+            + ", ".join(task.depends_on)
+            + (" is" if len(task.depends_on) == 1 else " are")
+            + " done; build on what came out of it, do not redo it."
         )
     if task.kind == "verify":
         constraints.append(
