@@ -223,7 +223,8 @@ def _stored(db: Session, project_id: uuid.UUID, key: str) -> list[GeneratedPromp
 
 def _plan_ordered(rows: list[GeneratedPrompt]) -> list[GeneratedPrompt]:
     order = {category: index for index, category in enumerate(PROMPT_CATEGORIES)}
-    return sorted(rows, key=lambda r: (r.task_id, order.get(r.category, 9)))
+    # "T-999" before "T-1000": ids grow in width past 999 tasks.
+    return sorted(rows, key=lambda r: (len(r.task_id), r.task_id, order.get(r.category, 9)))
 
 
 @dataclass(frozen=True)
