@@ -294,6 +294,18 @@ test("running it with an input, approving, and seeing it complete live", async (
   await details.getByRole("tab", { name: "Input" }).click();
   assert.match(await details.getByRole("tabpanel", { name: "input" }).textContent(), /"decision": "approved"/);
   await screenshot(page, "34-execution-completed");
+
+  // Re-run from the transform: the approval's recorded output is reused, the transform runs again as attempt 2.
+  await details.getByRole("button", { name: "Re-run from this node" }).click();
+  await page.getByRole("dialog", { name: "Re-run from transform?" }).getByRole("button", { name: "Re-run" }).click();
+  await page.getByText("attempt 2").waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid="execution-status"]')?.textContent === "completed");
+  const nodes = (await apiCall("GET", `/api/v1/executions/${page.url().split("/").pop()}/nodes`)).body.items;
+  assert.deepEqual(
+    nodes.filter((n) => n.run === 2).map((n) => n.node_id),
+    ["transform"],
+    "only the chosen node and what follows it ran again",
+  );
 });
 
 test("a second version is diffed against the first and the first restored", async () => {
@@ -327,4 +339,20 @@ test("the executions list filters by status", async () => {
   await page.getByRole("link", { name: /^[0-9a-f]{8}$/ }).first().click();
   await page.getByTestId("execution-status").waitFor();
   await screenshot(page, "37-execution-phone");
+  await page.setViewportSize({ width: 1280, height: 860 });
+});
+
+test("a run waiting for approval is cancelled from the live view", async () => {
+  await page.getByRole("link", { name: "Release approval" }).click();
+  await page.getByRole("button", { name: "Run", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Run Release approval" });
+  await dialog.getByLabel("Input (JSON)").fill('{"version": "2.0.0"}');
+  await dialog.getByLabel("Input (JSON)").press("Control+Enter");
+  await page.waitForURL(/\/executions\/[0-9a-f-]{36}$/);
+  await page.getByText("Ship 2.0.0?").waitFor();
+  await page.getByRole("button", { name: "Cancel run" }).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="execution-status"]')?.textContent === "cancelled");
+  await page.getByRole("heading", { name: "Waiting for your approval" }).waitFor({ state: "detached" });
+  const execution = (await apiCall("GET", `/api/v1/executions/${page.url().split("/").pop()}`)).body;
+  assert.equal(execution.status, "cancelled");
 });

@@ -7,7 +7,7 @@ import { nodeTypes, toCanvas, type CanvasNode, type Connection, type WorkflowNod
 import { formatDateTime } from "@/lib/format";
 import * as api from "../api/executions";
 import { useControl, useExecution, useLogs, useNodeRuns, useNodeTypes, usePinnedVersion } from "../hooks/useExecutions";
-import { waitingApprovals, type LiveNode } from "../hooks/liveState";
+import { waitingApprovals, type LiveNode, type WaitingInfo } from "../hooks/liveState";
 import { useLiveExecution } from "../hooks/useLiveExecution";
 import { ACTIVE, FINISHED, STATUS_TONE, type Execution, type NodeRun } from "../types";
 import { formatDuration, prettyJson } from "./format";
@@ -108,9 +108,16 @@ function ExecutionView({ execution }: { execution: Execution }) {
     return { ...e, animated: taken && statusOf(e.target) === "running", className: taken ? "edge-taken" : undefined };
   });
 
-  const approvals = live.synced
+  // Who waits comes from the socket (or the rows before it speaks); what they wait for from the event, else from the
+  // node run's recorded request (a snapshot carries no message).
+  const waitingRows = [...latest.values()].filter((r) => r.status === "waiting" && r.node_type === "approval");
+  const waitingNodes: LiveNode[] = live.synced
     ? waitingApprovals(live)
-    : [...latest.values()].filter((r) => r.status === "waiting" && r.node_type === "approval").map((r) => ({ node_id: r.node_id, node_type: r.node_type, status: r.status, attempt: r.retry_count, duration_ms: null, error: null, waiting: { kind: "approval", node_id: r.node_id } }));
+    : waitingRows.map((r) => ({ node_id: r.node_id, node_type: r.node_type, status: r.status, attempt: r.retry_count + 1, duration_ms: null, error: null }));
+  const approvals = waitingNodes.map((node) => {
+    const recorded = (latest.get(node.node_id)?.metadata as { waiting_for?: WaitingInfo } | undefined)?.waiting_for;
+    return { ...node, waiting: { kind: "approval", node_id: node.node_id, ...recorded, ...(node.waiting ?? {}) } };
+  });
 
   return (
     <div className="execution-page">

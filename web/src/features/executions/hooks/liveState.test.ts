@@ -86,5 +86,6 @@ describe("liveReducer", () => {
     expect(changesRows({ type: "node_status", execution_id: id, node_id: "a", status: "completed" })).toBe(true);
     expect(changesRows({ type: "status_change", execution_id: id, status: "completed" })).toBe(true);
     expect(changesRows({ type: "pong" })).toBe(false);
+    expect(changesRows({ type: "snapshot", execution_id: id, status: "waiting", run: 1, nodes: [] })).toBe(true);
   });
 });

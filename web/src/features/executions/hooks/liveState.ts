@@ -111,5 +111,6 @@ export function waitingApprovals(state: LiveState): LiveNode[] {
 
 /** Whether this event changes rows worth re-reading (node input/output, the execution's output). */
 export function changesRows(message: LiveMessage): boolean {
-  return message.type === "status_change" || (message.type === "node_status" && message.status !== "running");
+  // A snapshot too: the rows read before the socket opened may predate it (an approval that started waiting since).
+  return message.type === "snapshot" || message.type === "status_change" || (message.type === "node_status" && message.status !== "running");
 }

@@ -20,7 +20,7 @@ import { Badge, Button, ErrorMessage, Loading, useToast } from "@/components";
 import { DEFAULT_HANDLE, fromCanvas, newNodeId, nodeTypes, starterConfig, toCanvas, toEdge, type CanvasNode } from "@/components/flow";
 import { useCurrentWorkspaceId } from "@/lib/workspace";
 import { useNodeTypes, useSaveWorkflow, useWorkflow, useWorkflowStatus } from "../hooks/useWorkflows";
-import { STATUS_TONES, WORKFLOW_STATUSES, type NodeType, type Workflow, type WorkflowNode, type WorkflowStatus } from "../types";
+import { WORKFLOW_STATUSES, type NodeType, type Workflow, type WorkflowNode, type WorkflowStatus } from "../types";
 import { NodePanel } from "./NodePanel";
 import { DRAG_TYPE, Palette } from "./Palette";
 import { mapProblems, NO_PROBLEMS, problemsOf, type ProblemMap } from "./problems";
@@ -211,7 +211,6 @@ function Builder({ workflow, types }: { workflow: Workflow | null; types: NodeTy
           </Link>
           <div className="row gap-sm">
             <input className="title-input" aria-label="Workflow name" value={name} onChange={(e) => { setName(e.target.value); setDirty(true); }} />
-            {current && <Badge tone={STATUS_TONES[current.status]}>{current.status}</Badge>}
             {current && <span className="muted small">version {current.version}</span>}
             {dirty && <Badge tone="warning">unsaved changes</Badge>}
           </div>
@@ -219,7 +218,7 @@ function Builder({ workflow, types }: { workflow: Workflow | null; types: NodeTy
         <div className="builder-actions">
           {current && (
             <select
-              className="input input-sm"
+              className={`input input-sm status-select status-${current.status}`}
               aria-label="Workflow status"
               value={current.status}
               disabled={status.isPending}
@@ -291,7 +290,7 @@ function Builder({ workflow, types }: { workflow: Workflow | null; types: NodeTy
           >
             <Background gap={20} size={1} />
             <Controls showInteractive={false} />
-            <MiniMap pannable zoomable className="builder-minimap" />
+            <MiniMap pannable zoomable className="builder-minimap" style={{ width: 150, height: 100 }} />
           </ReactFlow>
         </div>
         <aside className="builder-panel" aria-label="Node settings">
