@@ -275,6 +275,16 @@ def test_traceability_from_qa_answer_to_verified_task(world: World) -> None:
     assert lines[2].startswith("CART-1,2,yes,refinement,") and ",partial," in lines[2] and "T-001; T-002" in lines[2]
     assert world.get(f"/projects/{project_id}/traceability?format=xml").status_code == 422
 
+    # The research task is done when the open question is settled in the requirement, not before.
+    refused = world.post(f"/projects/{project_id}/tasks/T-001/done").json()
+    assert refused["accepted"] is False
+    assert refused["reasons"] == [f"{plan['tasks'][0]['dod'][0]['text']} - still open: missing_metric"]
+    measured = {**requirements[0], "text": "Shoppers see the cart total price of the shopping cart within 1 second."}
+    saved = world.post(f"/projects/{project_id}/requirements/bulk", {"requirements": [measured, *requirements[1:]]})
+    assert saved.status_code == 200
+    accepted = world.post(f"/projects/{project_id}/tasks/T-001/done").json()
+    assert accepted["accepted"] is True and accepted["verification"]["checks"][0]["detail"] == "no open finding left"
+
 
 def test_gateway_from_plan_approval_to_done_only_when_every_task_is_verified(world: World) -> None:
     project_id, repository = planned_project(world)

@@ -114,7 +114,8 @@ def research_dod(profile: Profile) -> tuple[DodItem, ...]:
             f"Each open question in {profile.code} ({', '.join(profile.unclear)}) is answered and the requirement "
             "updated to a new version.",
             "quality_gate",
-            False,
+            True,
+            f"findings_resolved:{profile.code}",
         ),
     )
 

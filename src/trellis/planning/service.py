@@ -74,6 +74,7 @@ __all__ = [
     "report_task_done",
     "require_plan",
     "set_task_status",
+    "unresolved_findings",
 ]
 
 # Task statuses can change while the plan is being worked on; before a plan exists or once DONE they cannot.
@@ -189,6 +190,22 @@ def next_task(db: Session, project_id: uuid.UUID) -> TaskView | None:
     return None
 
 
+def unresolved_findings(db: Session, project_id: uuid.UUID) -> dict[str, list[str]]:
+    """The categories of findings that still block building each requirement as written (current versions)."""
+    from trellis.planning.profile import UNCLEAR_CATEGORIES
+    from trellis.requirements import service as requirements_service
+
+    analysis = requirements_service.analyze_project(db, project_id=project_id)
+    left: dict[str, list[str]] = {}
+    for result in analysis.requirements:
+        left[result.code] = [f.category for f in result.findings if f.category in UNCLEAR_CATEGORIES]
+    for finding in analysis.findings:
+        if finding.category in UNCLEAR_CATEGORIES:
+            for code in finding.codes:
+                left.setdefault(code, []).append(finding.category)
+    return left
+
+
 def ensure_tracking_allowed(db: Session, project_id: uuid.UUID) -> Project:
     project = db.get(Project, project_id)
     if project is None:
@@ -282,7 +299,8 @@ def report_task_done(
     detail = get_task(db, project_id, task_id)
     if verification is None:
         statuses = {view.task.id: view.status for view in list_tasks(db, project_id)}
-        verification = verify_task(detail.task, current_snapshot(db, project_id=project_id), statuses)
+        snapshot = current_snapshot(db, project_id=project_id)
+        verification = verify_task(detail.task, snapshot, statuses, unresolved_findings(db, project_id))
     to = "done" if verification.accepted else "review"
     _change(db, project, task_id, to, actor_id=actor_id, note=note, verification=verification.as_dict(),
             action="task.reported_done")  # fmt: skip

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,8 +85,14 @@ def _revalidate(task: PlannedTask, root: Path) -> dict[str, dict[str, Any]]:
     return results
 
 
-def verify_task(task: PlannedTask, snapshot: Snapshot, dependency_status: Mapping[str, str]) -> Verification:
-    """Check every checkable DoD item of `task` against `snapshot`; pure apart from reading the clone's files."""
+def verify_task(
+    task: PlannedTask,
+    snapshot: Snapshot,
+    dependency_status: Mapping[str, str],
+    unresolved: Mapping[str, Sequence[str]] | None = None,
+) -> Verification:
+    """Check every checkable DoD item of `task` against `snapshot` (and, for `findings_resolved`, the current
+    requirements' unresolved findings by code); pure apart from reading the clone's files."""
     checkable = [item for item in task.dod if item.checkable]
     needs_code = any(item.check.split(":", 1)[0] in ("implemented", "test_linked", "file_exists") for item in checkable)
     results: dict[str, dict[str, Any]] = {}
@@ -101,6 +107,10 @@ def verify_task(task: PlannedTask, snapshot: Snapshot, dependency_status: Mappin
             waiting = [f"{d} ({dependency_status.get(d, 'pending')})" for d in task.depends_on]
             waiting = [w for d, w in zip(task.depends_on, waiting, strict=True) if dependency_status.get(d) != "done"]
             passed, detail = not waiting, ("all done" if not waiting else "not done yet: " + ", ".join(waiting))
+        elif kind == "findings_resolved":
+            left = list((unresolved or {}).get(arg, ()))
+            passed = not left
+            detail = "no open finding left" if passed else "still open: " + ", ".join(sorted(set(left)))
         elif snapshot.path is None:
             passed, detail = False, "no repository with a finished clone is connected to check against"
         elif kind == "implemented":
@@ -216,8 +226,9 @@ def verify_and_report_done(
         detail = service.get_task(session, project_id, task_id)  # 404 before any sync
         service.ensure_tracking_allowed(session, project_id)
         statuses = {view.task.id: view.status for view in service.list_tasks(session, project_id)}
+        unresolved = service.unresolved_findings(session, project_id)
     snapshot = sync_project_repository(session_factory, principal=principal, project_id=project_id)
-    verification = verify_task(detail.task, snapshot, statuses)
+    verification = verify_task(detail.task, snapshot, statuses, unresolved)
     with session_factory() as session:
         outcome = service.report_task_done(
             session, project_id, task_id, actor_id=principal.user_id, note=note, verification=verification
