@@ -343,7 +343,12 @@ test("the executions list filters by status", async () => {
 });
 
 test("a run waiting for approval is cancelled from the live view", async () => {
-  await page.getByRole("link", { name: "Release approval" }).click();
+  await page.getByRole("link", { name: "Workflows", exact: true }).click();
+  const row = page.locator("tbody tr").filter({ hasText: "Release approval" });
+  await row.waitFor();
+  assert.match(await row.textContent(), /draft.*v3/s);
+  await screenshot(page, "38-workflows-list");
+  await row.getByRole("link", { name: "Release approval" }).click();
   await page.getByRole("button", { name: "Run", exact: true }).click();
   const dialog = page.getByRole("dialog", { name: "Run Release approval" });
   await dialog.getByLabel("Input (JSON)").fill('{"version": "2.0.0"}');

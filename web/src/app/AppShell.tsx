@@ -1,7 +1,7 @@
-import { useEffect, useState } from "react";
+import { Suspense, useEffect, useState } from "react";
 import { NavLink, Outlet, useLocation, useNavigate } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
-import { Icon } from "@/components";
+import { Icon, Loading } from "@/components";
 import { signOut } from "@/features/auth";
 import { WorkspaceSwitcher } from "@/features/workspaces";
 import { useSession } from "@/lib/useSession";
@@ -76,7 +76,9 @@ export function AppShell() {
         </div>
       </aside>
       <main id="main" className="content" tabIndex={-1}>
-        <Outlet />
+        <Suspense fallback={<Loading label="Loading…" />}>
+          <Outlet />
+        </Suspense>
       </main>
     </div>
   );

@@ -183,6 +183,14 @@ function Builder({ workflow, types }: { workflow: Workflow | null; types: NodeTy
     toast(`Restored as version ${restored.version}`);
   }
 
+  // Closing the tab with unsaved changes asks first.
+  useEffect(() => {
+    if (!dirty) return;
+    const onBeforeUnload = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", onBeforeUnload);
+    return () => window.removeEventListener("beforeunload", onBeforeUnload);
+  }, [dirty]);
+
   // Ctrl/Cmd+S saves.
   const saveRef = useRef(doSave);
   saveRef.current = doSave;
