@@ -361,3 +361,52 @@ test("a run waiting for approval is cancelled from the live view", async () => {
   const execution = (await apiCall("GET", `/api/v1/executions/${page.url().split("/").pop()}`)).body;
   assert.equal(execution.status, "cancelled");
 });
+
+test("a run that failed on an outside service is retried from the failed node once the service is back", async () => {
+  // A real HTTP server stands in for the outside service: 404 (a permanent failure) first, then 200.
+  const { createServer } = await import("node:http");
+  let healthy = false;
+  const calls = [];
+  const service = createServer((request, response) => {
+    calls.push(request.url);
+    response.writeHead(healthy ? 200 : 404, { "Content-Type": "application/json" });
+    response.end(JSON.stringify(healthy ? { stock: 7 } : { error: "no such item" }));
+  });
+  await new Promise((resolve) => service.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${service.address().port}/stock`;
+  try {
+    const created = await apiCall("POST", "/api/v1/workflows", {
+      name: "Stock check",
+      tags: ["inventory"],
+      nodes: [
+        { id: "start", type: "manual" },
+        { id: "fetch", type: "http_request", config: { url, method: "GET" }, retry: { max_retries: 0 } },
+        { id: "report", type: "transform", config: { output: "{{ input.body.stock }} in stock" } },
+      ],
+      connections: [
+        { source: "start", target: "fetch" },
+        { source: "fetch", target: "report" },
+      ],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await page.goto(`${server.url}/workflows/${created.body.id}`);
+    await page.getByRole("button", { name: "Run", exact: true }).click();
+    await page.getByRole("dialog", { name: "Run Stock check" }).getByRole("button", { name: "Run workflow" }).click();
+    await page.waitForURL(/\/executions\/[0-9a-f-]{36}$/);
+    await page.waitForFunction(() => document.querySelector('[data-testid="execution-status"]')?.textContent === "failed");
+    await page.getByText("Failed at fetch").waitFor();
+    assert.equal(await page.locator('.react-flow__node[data-id="fetch"] .flow-node').getAttribute("data-status"), "failed");
+    await screenshot(page, "39-execution-failed");
+
+    healthy = true;
+    await page.getByRole("button", { name: "Retry from failed node" }).click();
+    await page.getByText("attempt 2").waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="execution-status"]')?.textContent === "completed");
+    await page.locator('.react-flow__node[data-id="report"]').click();
+    const output = page.getByRole("complementary", { name: "Node details" }).getByRole("tabpanel", { name: "output" });
+    assert.equal(JSON.parse(await output.textContent()), "7 in stock");
+    assert.equal(calls.length, 2, "the failed call, then the retry; the trigger did not run again");
+  } finally {
+    service.close();
+  }
+});
