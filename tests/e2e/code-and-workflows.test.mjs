@@ -148,6 +148,7 @@ test("validating shows the scores, the coverage matrix, evidence with code lines
   await page.getByRole("cell", { name: /shelf\/cli\.py/ }).waitFor();
   await screenshot(page, "21-validation-report");
   await page.setViewportSize({ width: 390, height: 844 });
+  await assertFitsWidth();
   await screenshot(page, "22-validation-report-phone");
   await page.setViewportSize({ width: 1280, height: 860 });
 });
@@ -209,6 +210,19 @@ test("approving the validation, planning, moving a task on the board and copying
   await page.getByRole("heading", { name: "Code evidence" }).waitFor();
   await screenshot(page, "26-traceability");
 });
+
+/** At phone width nothing may push the page wider than the screen (reading must not need sideways scrolling). */
+async function assertFitsWidth() {
+  const overflow = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const wide = [...document.querySelectorAll("body *")]
+      .filter((el) => el.getBoundingClientRect().right > width + 1 && !el.closest(".table-wrap, .matrix-wrap, .code-lines, .react-flow, .tabs, .kanban, .sidebar"))
+      .slice(0, 5)
+      .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")} right=${Math.round(el.getBoundingClientRect().right)}`);
+    return { scroll: document.documentElement.scrollWidth, width, wide };
+  });
+  assert.ok(overflow.scroll <= overflow.width, `page wider than the screen: ${JSON.stringify(overflow)}`);
+}
 
 async function connectHandles(source, sourceHandle, target) {
   const from = page.locator(`.react-flow__node[data-id="${source}"] .react-flow__handle.source${sourceHandle ? `[data-handleid="${sourceHandle}"]` : ""}`);
@@ -338,6 +352,7 @@ test("the executions list filters by status", async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByRole("link", { name: /^[0-9a-f]{8}$/ }).first().click();
   await page.getByTestId("execution-status").waitFor();
+  await assertFitsWidth();
   await screenshot(page, "37-execution-phone");
   await page.setViewportSize({ width: 1280, height: 860 });
 });

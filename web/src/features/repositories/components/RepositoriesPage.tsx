@@ -1,9 +1,14 @@
 import { useState, type FormEvent } from "react";
-import { useParams } from "react-router-dom";
+import { Link, useParams } from "react-router-dom";
 import { Badge, Button, Card, Dialog, ErrorMessage, QueryState, TextField, useToast, type Tone } from "@/components";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { useConnectRepository, useDisconnectRepository, useProjectRepositories, useRepositoryStatus, useSyncRepository } from "../hooks/useRepositories";
 import { BUSY_STATES, CLONE_LABELS, type Repository } from "../types";
+
+function formatSize(mb: number | null | undefined): string {
+  if (mb === null || mb === undefined) return "—";
+  return mb < 0.1 ? "< 0.1 MB" : `${mb.toFixed(1)} MB`;
+}
 
 const TONES: Record<string, Tone> = { PENDING: "info", CLONING: "info", COMPLETED: "success", FAILED: "danger", CLEANING: "warning", CLEANED: "neutral" };
 
@@ -131,7 +136,7 @@ function RepositoryCard({ projectId, repo }: { projectId: string; repo: Reposito
         </div>
         <div>
           <dt>Size</dt>
-          <dd>{(live?.repository_size_mb ?? repo.repository_size_mb ?? repo.estimated_size_mb)?.toFixed(1) ?? "—"} MB</dd>
+          <dd>{formatSize(live?.repository_size_mb ?? repo.repository_size_mb ?? repo.estimated_size_mb)}</dd>
         </div>
         <div>
           <dt>Token</dt>
@@ -156,6 +161,11 @@ function RepositoryCard({ projectId, repo }: { projectId: string; repo: Reposito
           <Button size="sm" variant="danger" onClick={() => setConfirming(true)}>
             Disconnect
           </Button>
+          {cloneStatus === "COMPLETED" && (
+            <Link className="btn btn-primary btn-sm repo-next" to={`/projects/${projectId}/validation`}>
+              Validate the code →
+            </Link>
+          )}
         </div>
       )}
       {confirming && (
