@@ -11,6 +11,7 @@ from trellis.planning import estimation
 from trellis.planning.diff import diff_plans
 from trellis.planning.graph import DependencyCycle, critical_path, parallel_now, topological_order
 from trellis.planning.planner import PlanInput, plan_project
+from trellis.planning.profile import file_name
 from trellis.planning.risks import FACTORS
 from trellis.planning.types import Plan
 from trellis.requirements.analysis import analyze_project
@@ -94,7 +95,7 @@ def test_implemented_requirements_get_verification_tasks_and_files_come_from_val
     assert complete.title.startswith("Complete ORD-2") and complete.depends_on == ()
     assert [(f.path, f.action) for f in complete.files] == [
         ("shop/invoices.py", "modify"),
-        ("tests/test_customers_download_invoice_order.py", "create"),
+        ("tests/test_download_invoice_order.py", "create"),
     ]
     assert "not found in the linked code: 'export'" in complete.description
     build = by_key["build:ORD-3"]
@@ -185,3 +186,12 @@ def test_json_round_trip_and_diff() -> None:
     changed = {c["key"]: c["fields"] for c in diff["changed"]}
     assert changed["build:ORD-2"]["requirements"] == {"from": ["ORD-2 v1"], "to": ["ORD-2 v2"]}
     assert diff["totals"]["tasks"] == {"from": len(plan.tasks), "to": len(newer.tasks)}
+
+
+def test_new_files_follow_the_language_convention() -> None:
+    title = "Employees can split one expense across cost centres"
+    assert file_name(title, ".java") == "SplitOneExpenseAcross.java"
+    assert file_name(title, ".java", test=True) == "SplitOneExpenseAcrossTest.java"
+    assert file_name(title, ".py", test=True, suffix="end_to_end") == "test_split_one_expense_across_end_to_end.py"
+    assert file_name(title, ".ts", test=True) == "split-one-expense-across.test.ts"
+    assert file_name(title, ".go", test=True) == "split_one_expense_across_test.go"

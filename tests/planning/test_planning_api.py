@@ -203,7 +203,9 @@ def test_viewers_read_outsiders_see_nothing(world: World) -> None:
     assert world.client.delete(f"/api/v1/code/repos/{repo_id}", headers=world.owner.headers).status_code == 202
     outcome = world.post(f"/projects/{project_id}/tasks/T-003/done").json()
     assert outcome["accepted"] is False and outcome["status"] == "review"
-    assert outcome["reasons"][0].startswith("No repository is connected") and outcome["verification"]["commit_sha"] is None
+    assert (
+        outcome["reasons"][0].startswith("No repository is connected") and outcome["verification"]["commit_sha"] is None
+    )
 
 
 def test_traceability_from_qa_answer_to_verified_task(world: World) -> None:
@@ -261,6 +263,7 @@ def test_traceability_from_qa_answer_to_verified_task(world: World) -> None:
     assert {"id": "T-002", "title": plan["tasks"][1]["title"], "status": "pending", "action": "modify"} in by_file[
         "tasks"
     ]
+    assert world.get(f"/projects/{project_id}/traceability?file=./cart/shopping_cart.py").json() == by_file
     by_task = world.get(f"/projects/{project_id}/traceability?task=T-002").json()
     assert by_task["task"]["id"] == "T-002" and by_task["requirements"][0]["planned_from_version"] == 2
     assert world.get(f"/projects/{project_id}/traceability?task=T-404").status_code == 404

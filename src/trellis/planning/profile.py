@@ -128,11 +128,46 @@ def short_title(text: str, limit: int = 70) -> str:
     return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+# Words that say who acts, not what is built: left out of the names of files to create.
+_ACTORS = {
+    "user", "users", "customer", "customers", "employee", "employees", "shopper", "shoppers", "member", "members",
+    "patron", "patrons", "admin", "admins", "administrator", "administrators", "manager", "managers", "staff",
+    "visitor", "visitors", "client", "clients", "application", "applications", "developer", "developers",
+    "librarian", "librarians", "operator", "operators", "people", "person", "system",
+}  # fmt: skip
+_STOP = {
+    "the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "with", "shall", "must", "should", "can", "may",
+    "will", "be", "is", "are", "it", "its", "their", "each", "every", "when", "as", "by", "from", "that", "this",
+}  # fmt: skip
+
+
+def slug_words(text: str, words: int = 4) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP and w not in _ACTORS][:words] or [
+        "feature"
+    ]
+
+
 def slug(text: str, words: int = 4) -> str:
-    stop = {"the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "with", "shall", "must", "should", "can"}
-    stop |= {"will", "be", "is", "are", "it", "its", "their", "user", "users", "system", "each", "every", "when"}
-    picked = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in stop][:words]
-    return "_".join(picked) or "feature"
+    return "_".join(slug_words(text, words))
+
+
+def file_name(text: str, extension: str, *, test: bool = False, suffix: str = "") -> str:
+    """A new file's name in the language's own convention (PascalCase classes in Java, test_x.py, x_test.go...)."""
+    parts = slug_words(text) + ([suffix] if suffix else [])
+    if extension in (".java", ".kt", ".cs", ".scala", ".swift"):
+        stem = "".join(part.capitalize() for part in parts)
+        return f"{stem}Test{extension}" if test else f"{stem}{extension}"
+    if extension in (".js", ".jsx", ".ts", ".tsx", ".mjs", ".vue"):
+        stem = "-".join(parts)
+        return f"{stem}.test{extension}" if test else f"{stem}{extension}"
+    stem = "_".join(parts)
+    if not test:
+        return f"{stem}{extension}"
+    if extension == ".py":
+        return f"test_{stem}.py"
+    if extension == ".rb":
+        return f"{stem}_spec.rb"
+    return f"{stem}_test{extension}"
 
 
 def _matches(pattern: re.Pattern[str], text: str) -> tuple[str, ...]:
@@ -239,7 +274,7 @@ class RepoLayout:
         suffix = PurePosixPath(anchor).suffix if anchor else self.extension
         if directory is None or not suffix:
             return None
-        path = str(PurePosixPath(directory) / f"{slug(profile.title)}{suffix}").removeprefix("./")
+        path = str(PurePosixPath(directory) / file_name(profile.title, suffix)).removeprefix("./")
         near = f"beside {anchor}, the closest related code" if anchor else "where most of the code lives"
         return FileRef(path, "create", f"no code implements {profile.code} yet; placed {near}")
 
@@ -247,8 +282,7 @@ class RepoLayout:
         extension = self.extension
         if self.test_dir is None or not extension:
             return None
-        stem = slug(profile.title) + (f"_{suffix}" if suffix else "")
-        name = f"test_{stem}{extension}" if extension == ".py" else f"{stem}.test{extension}"
+        name = file_name(profile.title, extension, test=True, suffix=suffix)
         path = str(PurePosixPath(self.test_dir) / name).removeprefix("./")
         return FileRef(
             path, "create", f"no test covers {profile.code} yet; the repository's tests live in {self.test_dir}"

@@ -172,7 +172,7 @@ def build_matrix(db: Session, project_id: uuid.UUID) -> dict[str, Any]:
 
 def for_file(matrix: dict[str, Any], path: str) -> dict[str, Any]:
     """Which requirements' evidence and which tasks name `path`."""
-    path = path.strip().lstrip("./")
+    path = path.strip().removeprefix("./")
     requirements: list[dict[str, Any]] = []
     tasks: dict[str, dict[str, Any]] = {}
     for entry in matrix["requirements"]:
