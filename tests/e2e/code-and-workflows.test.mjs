@@ -154,10 +154,10 @@ test("validating shows the scores, the coverage matrix, evidence with code lines
 });
 
 test("approving the validation, planning, moving a task on the board and copying its prompt", async () => {
-  await page.getByRole("link", { name: "Overview" }).click();
-  await page.getByRole("button", { name: "Approve validation" }).click();
+  // The report offers the gateway step once the run passed: approve, and land on the plan.
+  await page.getByRole("button", { name: "Approve and plan →" }).click();
+  await page.waitForURL(/\/plan$/);
   await page.getByText("Ready to plan").first().waitFor();
-  await page.getByRole("link", { name: "Plan", exact: true }).click();
   await page.getByRole("heading", { name: "No plan yet" }).waitFor();
   await page.getByRole("button", { name: "Generate plan" }).click();
   await page.getByRole("heading", { name: "Plan version 1" }).waitFor();

@@ -10,3 +10,12 @@ export const requestValidation = (projectId: string) =>
 
 /** The requirement texts, to show next to their codes in the report. */
 export const listRequirementTexts = (projectId: string) => unwrap(api.GET("/api/v1/projects/{project_id}/requirements", project(projectId)));
+
+/** The gateway step that accepts the results (CODE_VALIDATED -> PLAN_READY; the server checks the score is above 70%). */
+export const approveValidation = (projectId: string) =>
+  unwrap(
+    api.POST("/api/v1/projects/{project_id}/gateway", {
+      ...project(projectId),
+      body: { action: "approve_validation", force: false, reason: null, request_id: crypto.randomUUID() },
+    }),
+  );

@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { Link, useParams } from "react-router-dom";
+import { Link, useNavigate, useParams } from "react-router-dom";
 import { Badge, Button, Card, EmptyState, ErrorMessage, Meter, QueryState, useToast, type Tone } from "@/components";
 import { formatDateTime, humanize } from "@/lib/format";
-import { useRequestValidation, useRequirementTexts, useValidationResults } from "../hooks/useValidation";
+import { useApproveValidation, useRequestValidation, useRequirementTexts, useValidationResults } from "../hooks/useValidation";
 import { DIMENSIONS, RUNNING, STATUS_TONE, type Report, type ValidationResults, type ValidationRun } from "../types";
 import { CoverageMatrixView } from "./CoverageMatrixView";
 import { RequirementEvidence } from "./RequirementEvidence";
@@ -189,8 +189,22 @@ function History({ data }: { data: ValidationResults }) {
   );
 }
 
+function ApproveButton({ projectId }: { projectId: string }) {
+  const approve = useApproveValidation(projectId);
+  const navigate = useNavigate();
+  return (
+    <>
+      <Button variant="primary" busy={approve.isPending} onClick={() => approve.mutate(undefined, { onSuccess: () => void navigate(`/projects/${projectId}/plan`) })}>
+        Approve and plan →
+      </Button>
+      {approve.isError && <ErrorMessage error={approve.error} title="Not approved" />}
+    </>
+  );
+}
+
 function RunHeader({ data, onValidate, busy }: { data: ValidationResults; onValidate: () => void; busy: boolean }) {
   const run = data.latest;
+  const canApprove = data.project_status === "CODE_VALIDATED" && run?.status === "completed";
   const running = run ? RUNNING.has(run.status) : false;
   return (
     <Card>
@@ -216,9 +230,12 @@ function RunHeader({ data, onValidate, busy }: { data: ValidationResults; onVali
             <p className="muted small">Not validated yet.</p>
           )}
         </div>
-        <Button variant="primary" onClick={onValidate} busy={busy || running}>
-          {running ? "Validating…" : run ? "Validate again" : "Validate code"}
-        </Button>
+        <div className="row gap-sm">
+          <Button variant={canApprove ? "secondary" : "primary"} onClick={onValidate} busy={busy || running}>
+            {running ? "Validating…" : run ? "Validate again" : "Validate code"}
+          </Button>
+          {canApprove && <ApproveButton projectId={data.project_id} />}
+        </div>
       </div>
       {running && (
         <div className="progress-indeterminate" role="progressbar" aria-label="Validation progress">

@@ -31,3 +31,11 @@ export function useRequestValidation(projectId: string) {
     onSuccess: () => client.invalidateQueries({ queryKey: projectScope(projectId) }),
   });
 }
+
+export function useApproveValidation(projectId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => validation.approveValidation(projectId),
+    onSuccess: () => client.invalidateQueries({ queryKey: projectScope(projectId) }),
+  });
+}
