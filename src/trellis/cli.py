@@ -14,6 +14,7 @@ from trellis.core.config import Mode, Settings, SettingsError, load_settings
 from trellis.core.db import Database
 from trellis.mcp_server.cli import mcp_command
 from trellis.pipeline.cli import pipeline_app
+from trellis.planning.cli import plan_app, task_app
 from trellis.projects.cli import project_app
 from trellis.validation.cli import validate_command
 from trellis.workflows.cli import execution_app, workflow_app
@@ -33,6 +34,8 @@ app.add_typer(user_app, name="user")
 token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(project_app, name="project")
+app.add_typer(plan_app, name="plan")
+app.add_typer(task_app, name="task")
 app.add_typer(workflow_app, name="workflow")
 app.add_typer(execution_app, name="execution")
 requirements_app = typer.Typer(help="Requirements, offline.", no_args_is_help=True)
