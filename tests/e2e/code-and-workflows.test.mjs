@@ -337,6 +337,7 @@ test("a second version is diffed against the first and the first restored", asyn
   await dialog.getByRole("button", { name: "Version 1", exact: false }).first().click();
   await dialog.getByRole("button", { name: "Restore version 1" }).click();
   await page.getByText("Restored as version 3").waitFor();
+  await page.locator(".builder-title").getByText("version 3", { exact: true }).waitFor();
   assert.equal(await page.locator('.react-flow__node[data-id="transform"] .flow-node-name').textContent(), "transform");
 });
 

@@ -208,7 +208,8 @@ function Builder({ workflow, types }: { workflow: Workflow | null; types: NodeTy
   const shown = useMemo(() => nodes.map((n) => ({ ...n, data: { ...n.data, problems: problems.byNode[n.id] ?? [] } })), [nodes, problems]);
   const selectedNode = nodes.find((n) => n.id === selected);
   const nodeProblemCount = Object.values(problems.byNode).reduce((sum, list) => sum + list.length, 0);
-  const current = save.data ?? workflow;
+  // The cached workflow: saves, restores and status changes all write it, so version and status stay current.
+  const current = workflow;
 
   return (
     <div className="builder-page">
