@@ -57,3 +57,16 @@ export const restoreVersion = (workflowId: string, version: number) =>
 
 export const startExecution = (workflowId: string, triggerData: Record<string, unknown>, triggerNodeId: string | null) =>
   unwrap(api.POST("/api/v1/executions", { body: { workflow_id: workflowId, trigger_type: "manual", trigger_node_id: triggerNodeId, trigger_data: triggerData } }));
+
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+/** What an id field of a node's config can point at, as choices for a select (agents, workflows, MCP servers). */
+export async function idChoices(kind: "agent" | "workflow" | "mcp", workspaceId: string): Promise<Choice[]> {
+  const query = { params: { query: { workspace_id: workspaceId, limit: 200 } } };
+  if (kind === "agent") return (await unwrap(api.GET("/api/v1/agents", query))).items.map((a) => ({ value: a.id, label: a.model ? `${a.name} (${a.model})` : a.name }));
+  if (kind === "mcp") return (await unwrap(api.GET("/api/v1/mcp/servers", query))).items.map((s) => ({ value: s.id, label: s.name }));
+  return (await unwrap(api.GET("/api/v1/workflows", query))).items.map((w) => ({ value: w.id, label: w.name }));
+}

@@ -1,6 +1,8 @@
 import { useState } from "react";
 import { Button, SelectField, TextField } from "@/components";
 import { outputHandles, DEFAULT_HANDLE } from "@/components/flow";
+import { useCurrentWorkspaceId } from "@/lib/workspace";
+import { useIdChoices } from "../hooks/useWorkflows";
 import type { NodeType, Problem, WorkflowNode } from "../types";
 import { SchemaForm } from "./SchemaForm";
 
@@ -25,6 +27,7 @@ export function NodePanel({ node, nodeType, problems, fieldErrors, otherNodes, o
   const targets = otherNodes.filter((n) => n.id !== node.id);
   const [target, setTarget] = useState("");
   const [handle, setHandle] = useState(handles[0] ?? DEFAULT_HANDLE);
+  const choices = useIdChoices(node.type, useCurrentWorkspaceId());
   return (
     <div className="node-panel" aria-label={`Node ${node.id}`}>
       <div className="node-panel-head">
@@ -60,7 +63,7 @@ export function NodePanel({ node, nodeType, problems, fieldErrors, otherNodes, o
       />
       <h3 className="section-title">Configuration</h3>
       {nodeType ? (
-        <SchemaForm schema={nodeType.config_schema} value={node.config ?? {}} serverErrors={fieldErrors} disabled={readOnly} onChange={(config) => onChange({ ...node, config })} />
+        <SchemaForm schema={nodeType.config_schema} value={node.config ?? {}} serverErrors={fieldErrors} choices={choices} disabled={readOnly} onChange={(config) => onChange({ ...node, config })} />
       ) : (
         <p className="muted">Unknown node type {node.type}.</p>
       )}

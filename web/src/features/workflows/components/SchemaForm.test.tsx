@@ -39,11 +39,11 @@ const SWITCH: JsonSchema = {
   type: "object",
 };
 
-function Harness({ schema, initial, serverErrors }: { schema: JsonSchema; initial: Record<string, unknown>; serverErrors?: Record<string, string[]> }) {
+function Harness({ schema, initial, serverErrors, choices }: { schema: JsonSchema; initial: Record<string, unknown>; serverErrors?: Record<string, string[]>; choices?: Record<string, { value: string; label: string }[]> }) {
   const [value, setValue] = useState(initial);
   return (
     <>
-      <SchemaForm schema={schema} value={value} onChange={setValue} serverErrors={serverErrors} />
+      <SchemaForm schema={schema} value={value} onChange={setValue} serverErrors={serverErrors} choices={choices} />
       <output data-testid="value">{JSON.stringify(value)}</output>
     </>
   );
@@ -123,5 +123,23 @@ describe("SchemaForm", () => {
     expect(current()).toEqual({ cases: [{ name: "a", equals: "a" }, { name: "b", equals: 2 }] });
     await user.click(within(screen.getByRole("group", { name: "Cases 1" })).getByRole("button", { name: "Remove" }));
     expect(current()).toEqual({ cases: [{ name: "b", equals: 2 }] });
+  });
+
+  it("offers existing agents for an id field, and keeps an id it cannot find visible as such", async () => {
+    const AGENT: JsonSchema = {
+      properties: {
+        agent_id: { format: "uuid", title: "Agent Id", type: "string" },
+        prompt: { default: "{{ input }}", maxLength: 100000, title: "Prompt", type: "string" },
+      },
+      required: ["agent_id"],
+      type: "object",
+    };
+    const gone = "99999999-9999-4999-8999-999999999999";
+    const user = userEvent.setup();
+    render(<Harness schema={AGENT} initial={{ agent_id: gone }} choices={{ agent_id: [{ value: "11111111-1111-4111-8111-111111111111", label: "Reviewer (gpt-4o)" }] }} />);
+    const select = screen.getByLabelText(/^Agent Id/);
+    expect(select).toHaveDisplayValue(`${gone} (not found)`);
+    await user.selectOptions(select, "Reviewer (gpt-4o)");
+    expect(current()).toEqual({ agent_id: "11111111-1111-4111-8111-111111111111" });
   });
 });

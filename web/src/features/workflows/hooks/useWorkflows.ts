@@ -71,3 +71,20 @@ export function useDeleteWorkflow() {
 
 export const useStartExecution = (id: string) =>
   useMutation({ mutationFn: ({ input, trigger }: { input: Record<string, unknown>; trigger: string | null }) => workflows.startExecution(id, input, trigger) });
+
+/** Choices for the id fields of the selected node's config: agent_id, workflow_id, server_id. */
+const ID_FIELDS: Record<string, { field: string; kind: "agent" | "workflow" | "mcp" }> = {
+  agent: { field: "agent_id", kind: "agent" },
+  subworkflow: { field: "workflow_id", kind: "workflow" },
+  mcp_tool: { field: "server_id", kind: "mcp" },
+};
+
+export function useIdChoices(nodeType: string, workspaceId: string | null) {
+  const spec = ID_FIELDS[nodeType];
+  const query = useQuery({
+    queryKey: ["id-choices", spec?.kind, workspaceId],
+    queryFn: () => workflows.idChoices(spec!.kind, workspaceId!),
+    enabled: Boolean(spec && workspaceId),
+  });
+  return spec && query.data ? { [spec.field]: query.data } : undefined;
+}
