@@ -71,6 +71,12 @@ def _name_terms(name: str) -> frozenset[str]:
     return frozenset(text.word_terms(name)) | frozenset(text.identifier_bigrams(name))
 
 
+def _name_coverage(name: str, query: Mapping[str, QueryTerm]) -> float:
+    """Share of the name's words that are the requirement's: 1.0 for a name made only of them."""
+    words = set(text.word_terms(name))
+    return len(words & query.keys()) / len(words) if words else 0.0
+
+
 def shared_terms(matched: Sequence[QueryTerm], idf: Mapping[str, float]) -> Evidence:
     """The cheap explanation, for files far down a list: the requirement's words the file contains."""
     ordered = sorted(matched, key=lambda q: (-q.weight * idf.get(q.term, 0.0), q.surface))
@@ -96,10 +102,16 @@ def explain(source: SourceFile, query: Sequence[QueryTerm], idf: Mapping[str, fl
     for symbol in source.symbols:
         name_terms = _name_terms(symbol.name)
         doc_terms = text.term_set(symbol.doc) if symbol.doc else frozenset()
-        weight = 2 * _weight(name_terms, by_term, idf) + _weight(doc_terms - name_terms, by_term, idf)
-        if weight > 0:
-            ranked_symbols.append((weight, symbol, name_terms, doc_terms))
-    ranked_symbols.sort(key=lambda item: (-item[0], item[1].start_line))
+        in_name_weight = _weight(name_terms, by_term, idf)
+        in_doc_weight = _weight(doc_terms - name_terms, by_term, idf)
+        if in_name_weight or in_doc_weight:
+            ranked_symbols.append(
+                ((in_name_weight, _name_coverage(symbol.name, by_term), in_doc_weight), symbol, name_terms, doc_terms)
+            )
+    # A symbol named after the requirement's words comes before one whose (often long) docstring merely
+    # mentions them, and `get_next` before `_get_next_nearest_diff`: that is the code a reader, or a coding
+    # agent given these lines, should look at first.
+    ranked_symbols.sort(key=lambda item: (-item[0][0], -item[0][1], -item[0][2], item[1].start_line))
     for _, symbol, name_terms, doc_terms in ranked_symbols[:MAX_SYMBOLS]:
         in_name = _matched(name_terms, by_term, idf)
         in_doc = _matched(doc_terms - name_terms, by_term, idf)
