@@ -5,6 +5,7 @@ repository - refused while the code is missing, accepted once it is committed.""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -319,3 +320,30 @@ def test_gateway_from_plan_approval_to_done_only_when_every_task_is_verified(wor
     assert finished.json()["details"]["tasks_done"] == 4
     after = patch(world, f"/projects/{project_id}/tasks/T-001", {"status": "in_progress"})
     assert after.status_code == 409 and after.json()["detail"]["error"] == "project_not_executing"
+
+
+def test_done_reports_at_the_same_time_each_sync_and_see_the_new_commit(world: World) -> None:
+    project_id, repository = planned_project(world)
+    assert world.post(f"/projects/{project_id}/plan").status_code == 201
+    for relative, content in {"cart/discounts.py": DISCOUNT, "tests/test_discounts.py": DISCOUNT_TEST}.items():
+        (repository / relative).write_text(content)
+    git("add", "-A", cwd=repository)
+    git("commit", "-q", "-m", "discount codes", cwd=repository)
+    head = git("rev-parse", "HEAD", cwd=repository).strip()
+    outcomes: dict[str, Any] = {}
+
+    def report(task_id: str) -> None:
+        outcomes[task_id] = world.post(f"/projects/{project_id}/tasks/{task_id}/done").json()
+
+    threads = [threading.Thread(target=report, args=(task_id,)) for task_id in ("T-001", "T-003", "T-004")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all("verification" in o for o in outcomes.values()), outcomes
+    assert {task_id: o["verification"]["commit_sha"] for task_id, o in outcomes.items()} == {
+        "T-001": head,
+        "T-003": head,
+        "T-004": head,
+    }
+    assert all(o["accepted"] for o in outcomes.values()), outcomes

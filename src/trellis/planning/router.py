@@ -232,11 +232,16 @@ async def report_done(
             s, principal=principal, project_id=project_id, permission=Permission.WRITE
         )
     )
-    factory = request.app.state.runtime.database.session_factory
+    database = request.app.state.runtime.database
     note = (body or TaskDoneReport()).note
     outcome = await run_in_threadpool(
         lambda: verification.verify_and_report_done(
-            factory, principal=principal, project_id=project_id, task_id=task_id, note=note
+            database.session_factory,
+            principal=principal,
+            project_id=project_id,
+            task_id=task_id,
+            note=note,
+            read_session_factory=database.read_session_factory,
         )
     )
     return DoneOutcome(

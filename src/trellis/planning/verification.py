@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from trellis.auth.service import Principal
 
 SYNC_WAIT_SECONDS = 300.0
+_BUSY = ("PENDING", "CLONING")  # clone statuses that end by themselves
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ def sync_project_repository(
     principal: Principal,
     project_id: uuid.UUID,
     timeout: float = SYNC_WAIT_SECONDS,
+    read_session_factory: Callable[[], Session] | None = None,
 ) -> Snapshot:
     """Sync the project's repository (the repos domain's job) and wait for it; the clone as it is afterwards.
 
@@ -159,33 +161,59 @@ def sync_project_repository(
     from trellis.repos import errors as repos_errors
     from trellis.repos import service as repos_service
 
-    with session_factory() as session:
-        try:
-            before = repos_service.project_snapshot(session, project_id=project_id)
-        except repos_service.RepositoryNotReady as exc:
-            return Snapshot(None, None, {"repo_id": exc.extra.get("repo_id"), "synced": False, "message": exc.message})
-        try:
-            accepted = repos_service.request_sync(session, principal=principal, repo_id=uuid.UUID(before.repo_id))
-        except repos_errors.RepositoryBusy as exc:  # a sync or clone is running: check the clone as it is
-            return Snapshot(
-                before.path, before.commit_sha, {"repo_id": before.repo_id, "synced": False, "message": exc.message}
-            )
-        session.commit()
-    job_id = accepted.task_id
     deadline = time.monotonic() + timeout
+    reads = read_session_factory or session_factory
+    while True:
+        # Another report's sync (or the first clone) may be running: wait for it, then sync again, so the check
+        # sees every commit made before this report. Sleep with no session open: on SQLite a held write
+        # transaction would keep that very sync from finishing.
+        with reads() as session:
+            try:
+                before = repos_service.project_snapshot(session, project_id=project_id)
+            except repos_service.RepositoryNotReady as exc:
+                if exc.extra.get("clone_status") not in _BUSY or time.monotonic() >= deadline:
+                    message = exc.message
+                    return Snapshot(
+                        None, None, {"repo_id": exc.extra.get("repo_id"), "synced": False, "message": message}
+                    )
+                before = None
+        if before is None:
+            time.sleep(0.3)
+            continue
+        busy: str | None = None
+        with session_factory() as session:
+            try:
+                accepted = repos_service.request_sync(session, principal=principal, repo_id=uuid.UUID(before.repo_id))
+                session.commit()
+            except repos_errors.RepositoryBusy as exc:
+                busy = exc.message
+        if busy is None:
+            break
+        if time.monotonic() >= deadline:
+            return Snapshot(
+                before.path, before.commit_sha, {"repo_id": before.repo_id, "synced": False, "message": busy}
+            )
+        time.sleep(0.3)
+    job_id = accepted.task_id
     status = None
     while time.monotonic() < deadline:
-        with session_factory() as session:
+        with reads() as session:
             job = get_job(session, job_id)
             status = job.status if job else None
         if status in (JobStatus.COMPLETED, JobStatus.FAILED, None):
             break
         time.sleep(0.2)
-    with session_factory() as session:
-        try:
-            after = repos_service.project_snapshot(session, project_id=project_id)
-        except repos_service.RepositoryNotReady as exc:
-            return Snapshot(None, None, {"repo_id": before.repo_id, "synced": False, "message": exc.message})
+    after = None
+    while after is None:
+        with reads() as session:
+            try:
+                after = repos_service.project_snapshot(session, project_id=project_id)
+            except repos_service.RepositoryNotReady as exc:
+                # Another report's sync may have started after ours finished: its checkout is at least as new.
+                if exc.extra.get("clone_status") not in _BUSY or time.monotonic() >= deadline:
+                    return Snapshot(None, None, {"repo_id": before.repo_id, "synced": False, "message": exc.message})
+        if after is None:
+            time.sleep(0.3)
     synced = status == JobStatus.COMPLETED
     if synced:
         message = (
@@ -218,16 +246,20 @@ def verify_and_report_done(
     project_id: uuid.UUID,
     task_id: str,
     note: str | None = None,
+    read_session_factory: Callable[[], Session] | None = None,
 ) -> Verification:
-    """The whole done report (see the module docstring); the caller has authorized WRITE on the project."""
+    """The whole done report (see the module docstring); the caller has authorized WRITE on the project.
+    `read_session_factory` (the runtime's read sessions) keeps the reads from taking SQLite's write lock."""
     from trellis.planning import service
 
-    with session_factory() as session:
+    with (read_session_factory or session_factory)() as session:
         detail = service.get_task(session, project_id, task_id)  # 404 before any sync
         service.ensure_tracking_allowed(session, project_id)
         statuses = {view.task.id: view.status for view in service.list_tasks(session, project_id)}
         unresolved = service.unresolved_findings(session, project_id)
-    snapshot = sync_project_repository(session_factory, principal=principal, project_id=project_id)
+    snapshot = sync_project_repository(
+        session_factory, principal=principal, project_id=project_id, read_session_factory=read_session_factory
+    )
     verification = verify_task(detail.task, snapshot, statuses, unresolved)
     with session_factory() as session:
         outcome = service.report_task_done(
