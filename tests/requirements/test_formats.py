@@ -90,6 +90,43 @@ Capture the payment within 10 seconds.
     assert reqs[2] == RequirementInput("REQ-003", "Receipts")  # a heading without body: the title is the text
 
 
+def test_markdown_metadata_as_list_items_bold_labels_and_none() -> None:
+    content = """## REQ-001: Next fire time
+The library shall compute the next fire time.
+
+**Acceptance criteria**
+- Given `*/5 * * * *` at 10:02, the next time is 10:05.
+- Acceptance tests cover leap years.
+
+**Depends on:** none
+
+## REQ-002: Previous fire time
+The library shall compute the previous fire time.
+
+- Depends on: REQ-001
+- Priority: high
+
+### Acceptance Criteria
+1. Given `0 * * * *` at 10:30 the previous time is 10:00.
+
+## REQ-003 - Validation
+The library should reject invalid expressions.
+Depends on: `REQ-001`, REQ-002
+Acceptance: `croniter("61 * * * *")` raises an error.
+"""
+    reqs = parse_requirements(content)
+    assert [(r.code, r.text, r.dependencies, r.priority) for r in reqs] == [
+        ("REQ-001", "The library shall compute the next fire time.", (), None),
+        ("REQ-002", "The library shall compute the previous fire time.", ("REQ-001",), "high"),
+        ("REQ-003", "The library should reject invalid expressions.", ("REQ-001", "REQ-002"), None),
+    ]
+    assert [r.acceptance_criteria for r in reqs] == [
+        ("Given `*/5 * * * *` at 10:02, the next time is 10:05.", "Acceptance tests cover leap years."),
+        ("Given `0 * * * *` at 10:30 the previous time is 10:00.",),
+        ('`croniter("61 * * * *")` raises an error.',),
+    ]
+
+
 def test_markdown_lists_with_codes_auto_codes_and_nested_criteria() -> None:
     content = """- [REQ-7] The system shall export reports. Depends on: REQ-1
 - The system shall import reports.

@@ -38,7 +38,8 @@ _HEADING = re.compile(r"^(?P<level>#{1,6})\s+(?P<title>.*?)\s*#*\s*$")
 _HEADING_CODE = re.compile(rf"^\[?(?P<code>{_CODE_LIKE})\]?(?:\s*[:—–-]\s*(?P<rest>.*)|\s+(?P<after>.*)|)$")  # noqa: RUF001
 _LIST_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?(?P<body>.*)$")
 _META = re.compile(
-    r"^\**(?P<key>depends on|dependencies|priority|tags|acceptance criteria)\**\s*:?\**\s*:?\s*(?P<value>.*)$",
+    r"^\**(?P<key>depends on|dependencies|priority|tags|acceptance criteria|acceptance(?=\**\s*:))"
+    r"\**\s*:?\**\s*:?\s*(?P<value>.*)$",
     re.IGNORECASE,
 )
 _INLINE_DEPENDS = re.compile(r"\s*\(?\bdepends on:\s*(?P<codes>[A-Za-z0-9 ,;|-]+?)\)?\s*\.?\s*$", re.IGNORECASE)
@@ -117,8 +118,13 @@ def _check_code(code: str, line: int | None) -> str:
     return code
 
 
+# "Depends on: none" and its spellings mean no dependency, not a requirement called "none".
+_NO_CODES = {"none", "n/a", "na", "-", "—", "nothing", "no"}
+
+
 def _split_codes(value: str) -> list[str]:
-    return [code for code in re.split(r"[\s,;|]+", value.strip()) if code]
+    codes = [code.strip("`*_.") for code in re.split(r"[\s,;|]+", value.strip())]
+    return [code for code in codes if code and code.lower() not in _NO_CODES]
 
 
 def _split_list(value: str) -> list[str]:
@@ -255,7 +261,10 @@ def _parse_markdown_sections(lines: list[str]) -> list[_Draft]:
             in_criteria = _apply_meta(current, meta) or in_criteria
             continue
         item = _LIST_ITEM.match(raw)
-        if item and in_criteria:
+        item_meta = _META.match(item.group("body").strip()) if item and ":" in item.group("body") else None
+        if item_meta:  # "- Depends on: REQ-001" written as a list item
+            in_criteria = _apply_meta(current, item_meta) or in_criteria
+        elif item and in_criteria:
             current.criteria.append(item.group("body").strip())
         elif not line:
             if paragraphs[-1]:
@@ -272,7 +281,7 @@ def _parse_markdown_sections(lines: list[str]) -> list[_Draft]:
 def _apply_meta(draft: _Draft, meta: re.Match[str]) -> bool:
     """ "Depends on: ...", "Priority: ...", "Tags: ...", "Acceptance criteria: ...". True when criteria follow."""
     key, value = meta.group("key").lower(), meta.group("value").strip().strip("*").strip()
-    if key == "acceptance criteria":
+    if key.startswith("acceptance"):
         if value:
             draft.criteria.append(value)
         return True
