@@ -1,2 +1,3 @@
 export { FlowNode, nodeTypes } from "./FlowNode";
 export * from "./graph";
+export { useMeasuredNodes } from "./useMeasuredNodes";

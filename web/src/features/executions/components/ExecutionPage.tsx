@@ -3,7 +3,7 @@ import { Link, useNavigate, useParams } from "react-router-dom";
 import { Background, Controls, ReactFlow, ReactFlowProvider, type Edge } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { Badge, Button, Card, Dialog, ErrorMessage, Loading, PageHeader, TextAreaField, useToast } from "@/components";
-import { nodeTypes, toCanvas, type CanvasNode, type Connection, type WorkflowNode } from "@/components/flow";
+import { nodeTypes, toCanvas, useMeasuredNodes, type CanvasNode, type Connection, type WorkflowNode } from "@/components/flow";
 import { formatDateTime } from "@/lib/format";
 import * as api from "../api/executions";
 import { useControl, useExecution, useLogs, useNodeRuns, useNodeTypes, usePinnedVersion } from "../hooks/useExecutions";
@@ -101,6 +101,7 @@ function ExecutionView({ execution }: { execution: Execution }) {
     return toCanvas(version.data.nodes as unknown as WorkflowNode[], version.data.connections as unknown as Connection[], types.data);
   }, [version.data, types.data]);
   const shown: CanvasNode[] = (canvas?.nodes ?? []).map((n) => ({ ...n, selected: n.id === selected, draggable: false, data: { ...n.data, status: statusOf(n.id), readOnly: true } }));
+  const flow = useMeasuredNodes(shown);
   const edges: Edge[] = (canvas?.edges ?? []).map((e) => {
     const sourceStatus = statusOf(e.source);
     const route = live.nodes[e.source]?.route ?? (latest.get(e.source)?.metadata as { route?: string } | undefined)?.route;
@@ -178,7 +179,8 @@ function ExecutionView({ execution }: { execution: Execution }) {
             <Loading label="Loading the graph…" />
           ) : (
             <ReactFlow<CanvasNode, Edge>
-              nodes={shown}
+              nodes={flow.nodes}
+              onNodesChange={flow.onNodesChange}
               edges={edges}
               nodeTypes={nodeTypes}
               nodesDraggable={false}

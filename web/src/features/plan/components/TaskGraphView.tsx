@@ -2,6 +2,7 @@ import { useMemo } from "react";
 import { Background, Controls, Handle, Position, ReactFlow, ReactFlowProvider, type Edge, type NodeProps } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { Badge } from "@/components";
+import { useMeasuredNodes } from "@/components/flow";
 import { STATUS_LABELS, STATUS_TONE, type Task } from "../types";
 import { hours, toTaskGraph, type TaskNode } from "./taskGraph";
 
@@ -29,14 +30,17 @@ const nodeTypes = { task: TaskNodeView };
 /** Tasks left to right by dependency depth; the critical path drawn in red. Click a task for its detail. */
 export function TaskGraphView({ tasks, criticalPath, onOpen }: { tasks: Task[]; criticalPath: string[]; onOpen: (taskId: string) => void }) {
   const graph = useMemo(() => toTaskGraph(tasks, criticalPath), [tasks, criticalPath]);
+  const flow = useMeasuredNodes(graph.nodes);
   return (
     <div className="task-graph" aria-label="Dependency graph">
       <ReactFlowProvider>
         <ReactFlow<TaskNode, Edge>
-          nodes={graph.nodes}
+          nodes={flow.nodes}
+          onNodesChange={flow.onNodesChange}
           edges={graph.edges}
           nodeTypes={nodeTypes}
           nodesConnectable={false}
+          nodesDraggable={false}
           onNodeClick={(_, node) => onOpen(node.id)}
           fitView
           fitViewOptions={{ maxZoom: 1, padding: 0.15 }}
