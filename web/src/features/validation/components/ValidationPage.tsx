@@ -192,9 +192,16 @@ function History({ data }: { data: ValidationResults }) {
 function ApproveButton({ projectId }: { projectId: string }) {
   const approve = useApproveValidation(projectId);
   const navigate = useNavigate();
+  // Not mutate(..., { onSuccess }): the approval refetches the project, which unmounts this button (the project is no
+  // longer CODE_VALIDATED), and TanStack Query drops per-call callbacks of an unmounted component: no navigation.
+  const approveAndPlan = () =>
+    approve.mutateAsync().then(
+      () => void navigate(`/projects/${projectId}/plan`),
+      () => undefined, // shown below from approve.error
+    );
   return (
     <>
-      <Button variant="primary" busy={approve.isPending} onClick={() => approve.mutate(undefined, { onSuccess: () => void navigate(`/projects/${projectId}/plan`) })}>
+      <Button variant="primary" busy={approve.isPending} onClick={() => void approveAndPlan()}>
         Approve and plan →
       </Button>
       {approve.isError && <ErrorMessage error={approve.error} title="Not approved" />}
