@@ -5,13 +5,13 @@
 //     palette, the server's problems shown on the nodes, connect, configure through the
 //     generated forms) -> run it with an input -> approve -> see it complete; versions diff
 //     and restore; the executions list.
-import { after, before, test } from "node:test";
+import { after, before } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, screenshot } from "./browser.mjs";
+import { launchBrowser, screenshot, testWithDiagnostics } from "./browser.mjs";
 import { ROOT, startServer } from "./server.mjs";
 
 const EMAIL = `grace.${Date.now()}@example.com`;
@@ -54,6 +54,8 @@ async function apiCall(method, path, body) {
   );
 }
 
+
+const test = testWithDiagnostics(() => ({ page, server }));
 before(async () => {
   makeRepository();
   server = await startServer({ TRELLIS_REPO_LOCAL_ROOTS: reposRoot });

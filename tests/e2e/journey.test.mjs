@@ -2,9 +2,9 @@
 // register -> create a project -> import requirements -> see findings highlighted -> apply a
 // suggestion -> version history -> answer a refinement round -> gateway action; then the
 // workspace screens, session expiry with return, and sign-in by emailed code.
-import { after, before, test } from "node:test";
+import { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { launchBrowser, screenshot } from "./browser.mjs";
+import { launchBrowser, screenshot, testWithDiagnostics } from "./browser.mjs";
 import { startServer } from "./server.mjs";
 
 const EMAIL = `ada.${Date.now()}@example.com`;
@@ -21,6 +21,8 @@ let browser;
 let page;
 let projectUrl;
 
+
+const test = testWithDiagnostics(() => ({ page, server }));
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
