@@ -126,7 +126,7 @@ def trellis(signed_in_server, monkeypatch: pytest.MonkeyPatch):  # type: ignore[
     return invoke
 
 
-def write(path: Path, document: dict[str, Any]) -> Path:
+def write(path: Path, document: dict[str, Any] | list[Any]) -> Path:
     path.write_text(json.dumps(document, indent=2))
     return path
 
@@ -270,10 +270,18 @@ def test_errors_are_one_line_with_the_api_message_and_exit_1(
         "trellis: 422: The workflow graph is invalid (2 problem(s)): "
         "greet: needs at least 1 incoming connection(s), has 0; greet: is not reachable from any trigger"
     )
-    not_export = trellis("workflow", "import", str(write(workdir / "plain.json", {"name": "x", "nodes": []})))
-    assert error_line(not_export) == (
-        f"trellis: {workdir / 'plain.json'}: not a workflow export "
-        '(expected "format": "trellis.workflow/v1", found None)'
+    # A hand-written body (what POST /workflows takes, no "format") imports; another format is refused.
+    plain = {key: value for key, value in EXPORTED.items() if key != "format"}
+    hand_written = trellis("workflow", "import", str(write(workdir / "plain.json", plain)))
+    assert hand_written.exit_code == 0 and hand_written.stdout.split("  ")[1] == "Greeting", hand_written.output
+    other = trellis("workflow", "import", str(write(workdir / "n8n.json", {**plain, "format": "n8n/v1"})))
+    assert error_line(other) == (
+        f"trellis: {workdir / 'n8n.json'}: not a workflow export "
+        '(expected "format": "trellis.workflow/v1", found \'n8n/v1\')'
+    )
+    listed = trellis("workflow", "import", str(write(workdir / "list.json", [plain])))
+    assert error_line(listed) == (
+        f"trellis: {workdir / 'list.json'}: expected a JSON object with name, nodes and connections, found list"
     )
     (workdir / "bad.json").write_text("{nope")
     assert error_line(trellis("workflow", "import", str(workdir / "bad.json"))).startswith(

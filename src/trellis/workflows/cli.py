@@ -33,14 +33,20 @@ OutputFormat = Annotated[str, typer.Option("--format", help="table or json.", ca
 
 @workflow_app.command("import")
 def import_workflow(
-    file: Annotated[Path, typer.Argument(help=f"A {EXPORT_FORMAT} JSON document (`trellis workflow export`).")],
+    file: Annotated[
+        Path,
+        typer.Argument(help=f"A {EXPORT_FORMAT} JSON document (`trellis workflow export`) or a workflow body."),
+    ],
     workspace: Annotated[str | None, typer.Option(help="Workspace id (default: your personal workspace).")] = None,
 ) -> None:
-    """Create a workflow (as a draft) from an exported JSON file; prints its id, name and status."""
+    """Create a workflow (as a draft) from a JSON file; prints its id, name and status.
+
+    The file is an export, or a hand-written body with name, nodes and connections (as POST /workflows takes)."""
     document = _read_json(file)
-    if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
-        found = document.get("format") if isinstance(document, dict) else type(document).__name__
-        fail(f'{file}: not a workflow export (expected "format": "{EXPORT_FORMAT}", found {found!r})')
+    if not isinstance(document, dict):
+        fail(f"{file}: expected a JSON object with name, nodes and connections, found {type(document).__name__}")
+    if document.setdefault("format", EXPORT_FORMAT) != EXPORT_FORMAT:
+        fail(f'{file}: not a workflow export (expected "format": "{EXPORT_FORMAT}", found {document["format"]!r})')
     workflow = call("POST", "/workflows/import", json={**document, "workspace_id": workspace})
     typer.echo(f"{workflow['id']}  {workflow['name']}  {workflow['status']}")
 
