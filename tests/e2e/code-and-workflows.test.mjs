@@ -273,7 +273,7 @@ test("a 3-node workflow with an approval is built on the canvas; the server's pr
   assert.equal(await page.locator(".react-flow__edge").count(), 2);
 
   await page.locator('.react-flow__node[data-id="transform"]').click();
-  await panel.getByLabel(/^Output/).fill('{"released": "{{ trigger.version }}", "approved_by": "{{ nodes.approval.decided_by }}"}');
+  await panel.getByLabel(/^Output/).fill('{"released": "{{ trigger.version }}", "approved_by": "{{ nodes.approval.decided_by_email }}"}');
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.waitForURL(/\/workflows\/[0-9a-f-]{36}$/);
   await page.getByText("Saved: version 1").waitFor();
@@ -306,7 +306,7 @@ test("running it with an input, approving, and seeing it complete live", async (
   await output.waitFor();
   const value = JSON.parse(await output.textContent());
   assert.equal(value.released, "1.4.0");
-  assert.ok(value.approved_by, "the approval recorded who decided");
+  assert.equal(value.approved_by, EMAIL, "the approval recorded who decided");
   await details.getByRole("tab", { name: "Input" }).click();
   assert.match(await details.getByRole("tabpanel", { name: "input" }).textContent(), /"decision": "approved"/);
   await screenshot(page, "34-execution-completed");

@@ -83,6 +83,7 @@ def test_approve_watch_fail_fix_and_retry_from_the_failed_node(client: TestClien
         before = {r["node_id"]: r for r in node_runs(client, alice, execution_id) if r["status"] == "completed"}
         assert set(before) == {"start", "review"}
         assert before["review"]["output_data"]["comment"] == "go"
+        assert before["review"]["output_data"]["decided_by_email"] == "alice@example.com"
 
         target.status = 200
         retried = client.post(f"/api/v1/executions/{execution_id}/retry", headers=alice.headers)

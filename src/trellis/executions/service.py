@@ -456,6 +456,7 @@ def decide_approval(
         "decision": "approved" if approved else "rejected",
         "comment": comment,
         "decided_by": str(target.principal.user_id),
+        "decided_by_email": target.principal.email,
     }
     row = waiting[0]
     enqueue(

@@ -37,7 +37,8 @@ def run(context: NodeContext, config: ApprovalConfig) -> NodeResult:
     output = {
         "decision": outcome,
         "comment": decision.get("comment"),
-        "decided_by": decision.get("decided_by"),
+        "decided_by": decision.get("decided_by"),  # user id; None when the timeout decided
+        "decided_by_email": decision.get("decided_by_email"),
         "input": context.input,
     }
     return NodeResult(output=output, route=outcome, details={"decision": outcome})
