@@ -8,7 +8,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import Field
 
-from trellis.core.outbound import OutboundDenied, check_outbound_url
+from trellis.core.outbound import OutboundDenied, guarded_client
 from trellis.engine.nodes.base import NodeConfig, NodeContext, NodeType, PermanentNodeError, TransientNodeError
 
 _MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -32,18 +32,17 @@ def run(context: NodeContext, config: HttpRequestConfig) -> Any:
     headers.setdefault("Idempotency-Key", context.idempotency_key)
     headers["X-Trellis-Attempt"] = str(context.attempt)
     body = context.render(config.body) if config.body is not None else None
-    try:
-        check_outbound_url(url, context.runtime.settings.outbound_denied_networks)
-    except OutboundDenied as exc:
-        raise PermanentNodeError(f"{config.method} {_safe(url)} refused: {exc}") from exc
+    denied = context.runtime.settings.outbound_denied_networks
     try:
         with (
-            httpx.Client(timeout=config.timeout_seconds, follow_redirects=False) as client,
+            guarded_client(denied, timeout=config.timeout_seconds) as client,
             client.stream(
                 config.method, url, headers=headers, params=context.render(config.query), json=body
             ) as response,
         ):
             content = _read_capped(response)
+    except OutboundDenied as exc:
+        raise PermanentNodeError(f"{config.method} {_safe(url)} refused: {exc}") from exc
     except httpx.TimeoutException as exc:
         raise TransientNodeError(f"{config.method} {_safe(url)} timed out after {config.timeout_seconds} s") from exc
     except httpx.TransportError as exc:
