@@ -114,7 +114,8 @@ def test_per_ip_limit_is_shared_by_two_api_processes(distributed_settings: Setti
         assert statuses == [404] * 4
         refused = second.get("/api/v1/does-not-exist")
         assert refused.status_code == 429
-        assert refused.headers["retry-after"] == "15"
+        # 4/minute refills one every 15 s, less whatever the requests took on a loaded machine.
+        assert 12 <= int(refused.headers["retry-after"]) <= 15
         assert refused.json()["detail"]["error"] == "rate_limited"
         assert first.get("/api/v1/does-not-exist").status_code == 429
         assert first.get("/ready").status_code == 200  # exempt
