@@ -95,10 +95,13 @@ def test_worker_events_reach_a_websocket_on_the_api_process(
     api: TestClient, start_worker: StartWorker, tmp_path: Path, admin: SignedInUser
 ) -> None:
     start_worker()
-    # Delayed by a second, so the subscription is in place before the worker starts it.
-    job_id = runtime_of(api).jobs.enqueue("it.slow", {"seconds": 0.2, "marker_dir": str(tmp_path)}, delay_seconds=1.0)
     with api.websocket_connect(f"/api/v1/ws?access_token={admin.access_token}") as ws:
         assert ws.receive_json()["type"] == "authenticated"
+        # Enqueued once the socket is open and delayed, so the subscription (made right away) is in place
+        # before the worker starts the job, however slow the machine was to get here.
+        job_id = runtime_of(api).jobs.enqueue(
+            "it.slow", {"seconds": 0.2, "marker_dir": str(tmp_path)}, delay_seconds=2.0
+        )
         ws.send_json({"action": "subscribe", "topics": [f"jobs.{job_id}"]})
         assert ws.receive_json()["type"] == "subscribed"
         statuses = [ws.receive_json()["data"]["status"] for _ in range(2)]
