@@ -6,13 +6,16 @@ interface Toast {
   tone: "success" | "error" | "info";
 }
 
+const MAX_SHOWN = 2;
+
 const ToastContext = createContext<(message: string, tone?: Toast["tone"]) => void>(() => undefined);
 
 export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const notify = useCallback((message: string, tone: Toast["tone"] = "success") => {
     const id = Date.now() + Math.random();
-    setToasts((list) => [...list, { id, message, tone }]);
+    // The newest few only: a quick series of actions must not bury the page (a phone screen) under notices.
+    setToasts((list) => [...list.slice(-(MAX_SHOWN - 1)), { id, message, tone }]);
     window.setTimeout(() => setToasts((list) => list.filter((toast) => toast.id !== id)), 4000);
   }, []);
   const value = useMemo(() => notify, [notify]);
