@@ -222,10 +222,14 @@ def test_traceability_from_qa_answer_to_verified_task(world: World) -> None:
     assert world.post(f"/projects/{project_id}/requirements/bulk", {"requirements": requirements}).status_code == 200
     assert world.post(f"/projects/{project_id}/gateway", {"action": "initialize_requirements"}).status_code == 200
     questions = world.post(f"/projects/{project_id}/refine", {}).json()["questions"]
-    question = next(q for q in questions if q["requirement_code"] == "CART-1" and q["recommended_option"])
+    # "Shoppers see ..." has no modal verb to phrase a criterion from: no recommended option, the user writes one.
+    question = next(
+        q for q in questions if q["requirement_code"] == "CART-1" and q["category"] == "missing_acceptance_criteria"
+    )
+    assert question["recommended_option"] is None
+    criterion = "Given a cart with two items, when it is shown, then the total is the sum of their prices."
     answered = world.post(
-        f"/projects/{project_id}/refine",
-        {"answers": [{"question_id": question["id"], "option_id": question["recommended_option"]}]},
+        f"/projects/{project_id}/refine", {"answers": [{"question_id": question["id"], "answer": criterion}]}
     )
     assert answered.status_code == 200, answered.text
     finalized = world.post(f"/projects/{project_id}/gateway", {"action": "finalize_requirements", "force": True})
@@ -246,7 +250,8 @@ def test_traceability_from_qa_answer_to_verified_task(world: World) -> None:
     assert entry["current_version"] == 2
     assert [(v["version"], v["source"]) for v in entry["versions"]] == [(1, "bulk"), (2, "refinement")]
     [change] = entry["versions"][1]["changed_by_qa"]
-    assert change["question_id"] == question["id"] and change["option_id"] == question["recommended_option"]
+    assert change["question_id"] == question["id"] and change["option_id"] is None and change["answer"] == criterion
+    assert entry["versions"][1]["acceptance_criteria"] == [criterion]
     assert change["category"] == question["category"]
     evidence = entry["code_evidence"]
     assert evidence["validated_version"] == 2 and evidence["status"] == validated["status"] == "partial"

@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from trellis.requirements.analysis import ProjectAnalysis, RequirementInput
+from trellis.requirements.analysis.language import find_language_findings
+from trellis.requirements.analysis.model import TESTABILITY_BLOCKERS
+from trellis.requirements.analysis.phrases import (
+    Statement,
+    exercise_clause,
+    parse_statement,
+    provided_object,
+    third_person,
+)
+from trellis.requirements.analysis.tokens import tokenize, words
 
 SEVERITY_WEIGHT = {"high": 1.0, "medium": 0.6, "low": 0.3}
 PRIORITY_WEIGHT = {"must": 1.0, "critical": 1.0, "high": 1.0, "should": 0.8, "medium": 0.8, "could": 0.6, "low": 0.6}
@@ -43,6 +53,22 @@ CATEGORY_UNCERTAINTY = {
 }
 # Words a requirement may simply drop: loopholes and hedges add nothing testable.
 _REMOVABLE = {"loophole", "ambiguous_adverb_adjective", "uncertain_verb", "subjective_language", "superlative"}
+# ... and where dropping them is the recommended answer: a superlative ("maximum wait", "best price") carries
+# meaning that removal loses, so it is offered, not recommended.
+_REMOVAL_RECOMMENDED = _REMOVABLE - {"superlative"}
+# Wording findings that acceptance criteria can settle: "a maximum wait" is pinned down by a criterion saying
+# "at most 10 seconds". A placeholder (TBD) or a missing part of the sentence is never settled that way.
+_PINNABLE = TESTABILITY_BLOCKERS - {"placeholder", "missing_outcome"} | {
+    "uncertain_verb",
+    "vague_pronoun",
+    "incomplete_reference",
+}
+# A word before the span that makes it a predicate or a degree ("be user-friendly", "more intuitive"): removing the
+# span would leave "be" or "more" dangling.
+_PREDICATE_BEFORE = words(
+    "be is are was were been being become becomes more less very too so as most least quite rather fairly"
+)
+_ARTICLE = re.compile(r"\b(?P<article>[Aa]n?)\s+$")
 _MODAL_START = re.compile(r"^\s*(shall|must|should|will|can|may)\b", re.IGNORECASE)
 _MAX_INLINE_SUGGESTION = 80
 
@@ -96,7 +122,7 @@ def draft_questions(
     for result in analysis.requirements:
         requirement = requirements[result.code]
         for finding in result.findings:
-            draft = _requirement_question(requirement, finding)
+            draft = _requirement_question(requirement, finding, result.findings)
             if draft is not None and draft.key not in kept:
                 drafts.append(draft)
     for project_finding in analysis.findings:
@@ -121,7 +147,12 @@ def _impact(severity: str, priority: str | None) -> float:
     return SEVERITY_WEIGHT.get(severity, 0.5) * PRIORITY_WEIGHT.get((priority or "").lower(), 0.8)
 
 
-def _requirement_question(requirement: RequirementInput, finding: Any) -> DraftQuestion | None:
+def _requirement_question(
+    requirement: RequirementInput, finding: Any, findings: Sequence[Any] = ()
+) -> DraftQuestion | None:
+    """The question one finding raises. Options are grounded in the requirement's own words: a criterion derived
+    from its sentence, the acceptance criterion that already settles a vague word, a removal shown as the text it
+    leaves. An option is recommended only when it is one of those, never a generic template."""
     category = finding.category
     quoted = f"\u201c{finding.text}\u201d"
     info = {
@@ -138,32 +169,55 @@ def _requirement_question(requirement: RequirementInput, finding: Any) -> DraftQ
     keep = Option("keep", "Keep it as it is", "keep")
     options: list[Option] = []
     free: str | None = "replace_span"
+    recommended: str | None = None
+    settled = False  # the acceptance criteria already answer it: worth asking last
+    criteria = tuple(requirement.acceptance_criteria)
     if category == "missing_acceptance_criteria":
-        question = f"How will {requirement.code} be tested? Give an acceptance criterion (Given/When/Then)."
-        options.append(
-            Option("derived", derive_criterion(requirement.text), "add_criterion", derive_criterion(requirement.text))
-        )
+        question, derived = _criterion_question(requirement, findings)
+        if derived is not None:
+            options.append(Option("derived", derived, "add_criterion", derived))
+            recommended = "derived"
         free = "add_criterion"
     elif category == "missing_actor" and _MODAL_START.match(requirement.text):
         question = f"Who does what {requirement.code} describes?"
         for index, actor in enumerate(("The system", "The user", "An administrator")):
             options.append(Option(f"actor{index + 1}", actor, "set_text_prefix", actor))
         free = "set_text_prefix"
-    elif category in ("missing_actor", "missing_trigger", "missing_outcome", "compound_requirement"):
+    elif category == "compound_requirement":
+        question = f"{finding.message} Rewrite {requirement.code}: \u201c{requirement.text}\u201d"
+        free = "replace_text"
+        if len(criteria) >= 2:
+            keep = Option(
+                "keep",
+                f"Keep it as one requirement: its {len(criteria)} acceptance criteria test the parts separately",
+                "keep",
+            )
+            recommended = "keep"
+            settled = True
+    elif category in ("missing_actor", "missing_trigger", "missing_outcome"):
         question = f"{finding.message} Rewrite {requirement.code}: \u201c{requirement.text}\u201d"
         free = "replace_text"
     elif category == "placeholder":
         question = f"What should replace {quoted} in {requirement.code}?"
     else:
         question = f"{finding.message} What should {requirement.code} say instead of {quoted}?"
+        pinned = _pinning_criterion(requirement, finding, findings) if category in _PINNABLE else None
+        if pinned is not None:
+            keep = Option("keep", f"Keep it: the acceptance criteria pin it down (\u201c{pinned}\u201d)", "keep")
+            recommended = "keep"
+            settled = True
         suggestion = (finding.suggestion or "").strip()
         if suggestion and len(suggestion) <= _MAX_INLINE_SUGGESTION and not suggestion.endswith((".", "?")):
             options.append(Option("suggested", suggestion, "replace_span", suggestion))
-        if category in _REMOVABLE:
-            options.append(Option("remove", f"Remove {quoted}", "remove_span"))
+            recommended = recommended or "suggested"
+        remaining = removed_span(requirement.text, finding.start, finding.end) if category in _REMOVABLE else None
+        if remaining is not None:
+            preview = _around(remaining, finding.start)
+            options.append(Option("remove", f"Remove {quoted}: \u201c{preview}\u201d", "remove_span"))
+            if category in _REMOVAL_RECOMMENDED:
+                recommended = recommended or "remove"
     options.append(keep)
-    recommended = options[0].id if options[0] is not keep else None
-    uncertainty = CATEGORY_UNCERTAINTY.get(category, 0.7) * (0.8 if recommended else 1.0)
+    uncertainty = CATEGORY_UNCERTAINTY.get(category, 0.7) * (0.4 if settled else 0.8 if recommended else 1.0)
     return DraftQuestion(
         requirement.code,
         category,
@@ -175,6 +229,112 @@ def _requirement_question(requirement: RequirementInput, finding: Any) -> DraftQ
         _impact(finding.severity, requirement.priority),
         uncertainty,
     )
+
+
+def _criterion_question(requirement: RequirementInput, findings: Sequence[Any]) -> tuple[str, str | None]:
+    """The question for a requirement without acceptance criteria, and the criterion derived from its sentence when
+    that criterion is itself testable (no vague word carried over)."""
+    code = requirement.code
+    derived = derive_criterion(requirement.text)
+    if derived is not None and not blocking_words(derived):
+        return f"How will {code} be tested? Accept the criterion derived from its text, or write one.", derived
+    vague = [  # the words, not findings about the whole sentence (a missing outcome)
+        f.text
+        for f in findings
+        if f.field == "text" and f.category in TESTABILITY_BLOCKERS and 0 < len(f.text.split()) <= 4
+    ]
+    vague = list(dict.fromkeys(vague))[:3]
+    statement = parse_statement(requirement.text)
+    about = f" about {statement.subject}" if statement and not statement.generic and not statement.person else ""
+    if vague:
+        listed = ", ".join(f"\u201c{word}\u201d" for word in vague)
+        return (
+            f"How will {code} be tested? As written it cannot be: {listed} "
+            f"{'has' if len(vague) == 1 else 'have'} no measure. Write a criterion{about} with a number a test can "
+            "check (When <action>, then <observable result>).",
+            None,
+        )
+    return f"How will {code} be tested? Write a criterion{about} (When <action>, then <observable result>).", None
+
+
+def blocking_words(criterion: str) -> list[str]:
+    """The words that keep a criterion from being a pass/fail test ("more user-friendly", "quickly", "TBD")."""
+    found = find_language_findings(tokenize(criterion), "acceptance_criteria[0]")
+    return [f.text for f in found if f.category in TESTABILITY_BLOCKERS]
+
+
+def _stems(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2} - _COMMON
+
+
+_COMMON = words("the and that then when given with for are its has have not")
+# Clauses of a criterion: at commas and semicolons outside brackets ("wait_exponential(multiplier=1, max=10)" is
+# one clause), and before "when" / "then".
+_CLAUSE_SPLIT = re.compile(r"[,;]\s*(?![^()]*\))|\s+(?=(?:when|then)\b)", re.IGNORECASE)
+_MAX_EXCERPT = 90
+
+
+def _pinning_criterion(requirement: RequirementInput, finding: Any, findings: Sequence[Any]) -> str | None:
+    """The clause of an acceptance criterion that settles a vague word in the text ("then the wait ... is at most
+    10 seconds" for "a maximum wait"), when the requirement has criteria and none of them is vague itself."""
+    criteria = [c for c in requirement.acceptance_criteria if c.strip()]
+    if not criteria or any(
+        f.field.startswith("acceptance_criteria") and f.category in TESTABILITY_BLOCKERS for f in findings
+    ):
+        return None
+    text = requirement.text
+    window = " ".join(text[finding.end :].split()[:4] + text[: finding.start].split()[-2:])
+    near = _stems(window) | _stems(finding.text)
+    best, best_score = "", -1
+    for criterion in criteria:
+        for clause in _CLAUSE_SPLIT.split(criterion):
+            clause = clause.strip()
+            if not clause:
+                continue
+            # shared words first; then a number; then the outcome ("then ...") over the setting ("given ...")
+            score = 4 * len(near & _stems(clause)) + 2 * bool(re.search(r"\d", clause))
+            score += clause.lower().startswith("then")
+            if score > best_score:
+                best, best_score = clause, score
+    if len(best) > _MAX_EXCERPT:
+        best = best[: _MAX_EXCERPT - 1].rsplit(" ", 1)[0] + "\u2026"
+    return best or None
+
+
+def removed_span(text: str, start: int, end: int) -> str | None:
+    """The text without text[start:end], kept grammatical: "a clear error" -> "an error", "sensible and intuitive
+    way" -> "sensible way". None when removal would break the sentence ("be user-friendly", "easy to configure")."""
+    before, after = text[:start], text[end:]
+    previous = re.findall(r"[A-Za-z'-]+", before)[-1:] or [""]
+    following = re.match(r"\s*([A-Za-z0-9'-]+|\S)?", after)
+    next_word = (following.group(1) or "") if following else ""
+    word = text[start:end].strip()
+    if previous[0].lower() in _PREDICATE_BEFORE or next_word.lower() in ("to", "than"):
+        return None
+    if not word.lower().endswith("ly") and not next_word[:1].isalnum():
+        return None  # an adjective at the end of a clause is its predicate
+    joined_before = re.search(r"\s+(?:and|or)\s*$", before)
+    joined_after = re.match(r"^\s*(?:and|or)\s+", after)
+    if joined_before and re.search(r"[A-Za-z]\s+(?:and|or)\s*$", before):
+        before = before[: joined_before.start()]
+    elif joined_after:
+        after = after[joined_after.end() :]
+    article = _ARTICLE.search(before)
+    if article:
+        first = after.lstrip()[:1].lower()
+        fitting = "an" if first in ("a", "e", "i", "o", "u") else "a"
+        written = article.group("article")
+        fitting = fitting.capitalize() if written[:1].isupper() else fitting
+        before = before[: article.start()] + fitting + " "
+    joined = re.sub(r"\s{2,}", " ", before.rstrip() + " " + after.lstrip()).strip()
+    return re.sub(r"\s+([,.;:])", r"\1", joined)
+
+
+def _around(text: str, position: int, words: int = 5) -> str:
+    """A few words either side of `position`, with ellipses where the text goes on."""
+    head, tail = text[:position].split(), text[position:].split()
+    shown = " ".join(head[-words:] + tail[:words])
+    return ("\u2026" if len(head) > words else "") + shown + ("\u2026" if len(tail) > words else "")
 
 
 def _project_question(finding: Any, requirements: Mapping[str, RequirementInput]) -> DraftQuestion | None:
@@ -221,14 +381,29 @@ def _project_question(finding: Any, requirements: Mapping[str, RequirementInput]
     )
 
 
-def derive_criterion(text: str) -> str:
-    """A Given/When/Then skeleton from the requirement's own words, for the user to accept or edit."""
-    sentence = text.strip().rstrip(".")
-    match = re.match(r"^(?:when|if|while|after)\s+(?P<trigger>[^,]+),\s*(?P<rest>.+)$", sentence, re.IGNORECASE)
-    trigger = match.group("trigger") if match else "the described situation occurs"
-    rest = match.group("rest") if match else sentence
-    outcome = re.sub(r"^(the\s+)?(\w+\s+){0,3}?(shall|must|will|should)\s+", "", rest, flags=re.IGNORECASE)
-    return f"Given the system is running, when {trigger}, then it {outcome}."
+def derive_criterion(text: str) -> str | None:
+    """An acceptance criterion phrased from the requirement's own sentence, or None when the sentence does not say
+    what happens (no modal verb, or a person's action with no observable result):
+    "Loading a .env file with 10000 keys shall take less than 200 ms." ->
+    "When loading a .env file with 10000 keys, then it takes less than 200 ms."."""
+    statement = parse_statement(text)
+    if statement is None:
+        return None
+    provided = provided_object(statement) if statement.generic and not statement.trigger else None
+    if provided is not None:  # "The library shall provide a circuit breaker that stops ..."
+        thing, clause = provided
+        subject = Statement(_lower_article(thing), clause, False, False, "")
+        when = exercise_clause(subject)
+        return f"When {when}, then {'they' if subject.plural else 'it'} {clause}." if when else None
+    when = exercise_clause(statement)
+    if when is None:
+        return None
+    who = statement.subject if statement.trigger else ("they" if statement.plural else "it")
+    return f"When {when}, then {who} {third_person(statement)}."
+
+
+def _lower_article(phrase: str) -> str:
+    return phrase[:1].lower() + phrase[1:] if phrase.split(" ", 1)[0] in ("A", "An", "The") else phrase
 
 
 def apply_answer(
@@ -263,8 +438,9 @@ def apply_answer(
             if start < 0:
                 return {}
             end = start + len(finding["text"])
+        removed = removed_span(text, start, end) if effect == "remove_span" else None
         replacement = "" if effect == "remove_span" else str(value)
-        spliced = re.sub(r"\s{2,}", " ", text[:start] + replacement + text[end:]).strip()
+        spliced = removed or re.sub(r"\s{2,}", " ", text[:start] + replacement + text[end:]).strip()
         updated["text"] = re.sub(r"\s+([,.;:])", r"\1", spliced)
     elif effect == "add_criterion":
         updated["acceptance_criteria"].append(str(value))
