@@ -175,3 +175,89 @@ def test_pipeline_refuses_bad_input_clearly(tmp_path: Path) -> None:
     cyclic.write_text("- A-1: Users log in. (depends on: A-2)\n- A-2: Users log out. (depends on: A-1)\n")
     refused = run("pipeline", "run", "--requirements", str(cyclic), "--repo", str(repo), "--out", str(tmp_path / "o"))
     assert refused.returncode == 2 and "cycle" in refused.stderr.lower() and not (tmp_path / "o").exists()
+
+
+LIMITER = '''"""A fixed-window rate limiter: at most `calls` permits per `period` seconds."""
+
+import time
+
+
+class RateLimited(Exception):
+    """Raised when a call exceeds the limit; `retry_after` says how long to wait."""
+
+    def __init__(self, retry_after):
+        super().__init__(f"rate limited, retry after {retry_after:.2f}s")
+        self.retry_after = retry_after
+
+
+class Limiter:
+    """Allow at most `calls` permits in each window of `period` seconds."""
+
+    def __init__(self, calls, period):
+        self.calls, self.period = calls, period
+        self.window_start, self.used = time.monotonic(), 0
+
+    def acquire(self):
+        """Take one permit or raise RateLimited with the time left in the window."""
+        now = time.monotonic()
+        if now - self.window_start >= self.period:
+            self.window_start, self.used = now, 0
+        if self.used >= self.calls:
+            raise RateLimited(self.period - (now - self.window_start))
+        self.used += 1
+'''
+LIMITER_REQUIREMENTS = """# ratekit
+
+## RK-1: Fixed window
+The limiter shall allow at most the configured number of calls per period and raise RateLimited for the next call.
+- Priority: must
+- Acceptance: Given a limiter of 2 calls per 60 seconds, when a third call is made, then RateLimited is raised.
+
+## RK-2: Fast acquire
+Acquiring a permit from the limiter shall take less than 2 microseconds when permits are available.
+- Priority: should
+- Depends on: RK-1
+- Acceptance: Given a limiter of 1000000 calls per second, when acquire() is called 100000 times,
+  then the median time per call is below 2 microseconds.
+
+## RK-3: Friendlier errors
+Rate limit errors should be more helpful and intuitive.
+- Priority: could
+"""
+
+
+def test_a_performance_target_is_measured_and_a_vague_requirement_is_researched_first(tmp_path: Path) -> None:
+    repo = tmp_path / "ratekit-repo"
+    (repo / "ratekit").mkdir(parents=True)
+    (repo / "ratekit" / "__init__.py").write_text("from ratekit.limiter import Limiter, RateLimited\n")
+    (repo / "ratekit" / "limiter.py").write_text(LIMITER)
+    requirements = tmp_path / "requirements.md"
+    requirements.write_text(LIMITER_REQUIREMENTS)
+    out = tmp_path / "out"
+    result = run("pipeline", "run", "--requirements", str(requirements), "--repo", str(repo), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    plan = Plan.from_dict(json.loads((out / "plan.json").read_text()))
+    by_key = {t.key: t for t in plan.tasks}
+
+    # The performance requirement: a benchmark named after its subject, the existing code only read, no module
+    # named after the requirement's words, and a DoD Trellis can check without pretending to read speed from code.
+    measure = by_key["build:RK-2"]
+    assert measure.quality == "performance" and measure.title.startswith("Measure and meet RK-2:")
+    assert (measure.files[0].path, measure.files[0].action) == ("benchmarks/bench_acquiring_permit.py", "create")
+    assert all(f.action == "reference" and (repo / f.path).is_file() for f in measure.files[1:])
+    checks = [d.check for d in measure.dod if d.checkable]
+    assert "file_exists:benchmarks/bench_acquiring_permit.py" in checks and "implemented:RK-2" not in checks
+    prompt = (out / "prompts" / measure.id / "implementation.md").read_text()
+    assert prompt.count("Acquiring a permit from the limiter shall take less than 2 microseconds") == 1
+    assert "Run it before changing any code" in prompt and "`benchmarks/bench_acquiring_permit.py`" in prompt
+    assert "Record what task" in (out / "prompts" / measure.id / "documentation.md").read_text()
+
+    # The vague requirement: its questions are answered first, it is not groundwork, no file is named after it.
+    research, build = by_key["research:RK-3"], by_key["build:RK-3"]
+    assert build.depends_on == (research.id,) and build.phase != "foundation"
+    assert not [f for f in build.files if f.action == "create" and not f.path.startswith("tests/")]
+    assert "Read the answers " + research.id in (out / "prompts" / build.id / "implementation.md").read_text()
+
+    report = (out / "report.md").read_text()
+    assert "Given the system is running" not in report and "described situation" not in report
+    assert "How will RK-3 be tested? As written it cannot be: “more”, “helpful”, “intuitive” have no measure." in report

@@ -101,7 +101,7 @@ def test_implemented_requirements_get_verification_tasks_and_files_come_from_val
     build = by_key["build:ORD-3"]
     assert build.title.startswith("Implement ORD-3") and build.depends_on == (complete.id,)
     assert [(f.path, f.action) for f in build.files][:2] == [
-        ("shop/orders_invoices_sync_accounting.py", "create"),
+        ("shop/orders_invoices_sync.py", "create"),
         ("shop/accounting_client.py", "reference"),
     ]
     dod = [(d.check, d.checkable) for d in build.dod]
@@ -189,9 +189,112 @@ def test_json_round_trip_and_diff() -> None:
 
 
 def test_new_files_follow_the_language_convention() -> None:
+    # Named after what is done (the actor and the modal left out), not the first four words.
     title = "Employees can split one expense across cost centres"
-    assert file_name(title, ".java") == "SplitOneExpenseAcross.java"
-    assert file_name(title, ".java", test=True) == "SplitOneExpenseAcrossTest.java"
-    assert file_name(title, ".py", test=True, suffix="end_to_end") == "test_split_one_expense_across_end_to_end.py"
-    assert file_name(title, ".ts", test=True) == "split-one-expense-across.test.ts"
-    assert file_name(title, ".go", test=True) == "split_one_expense_across_test.go"
+    assert file_name(title, ".java") == "SplitExpense.java"
+    assert file_name(title, ".java", test=True) == "SplitExpenseTest.java"
+    assert file_name(title, ".py", test=True, suffix="end_to_end") == "test_split_expense_end_to_end.py"
+    assert file_name(title, ".ts", test=True) == "split-expense.test.ts"
+    assert file_name(title, ".go", test=True) == "split_expense_test.go"
+    overhead = "The retry decorator shall add less than 5 microseconds of overhead per call."
+    assert file_name(overhead, ".py", bench=True, suffix="overhead") == "bench_retry_decorator_overhead.py"
+    assert file_name(overhead, ".go", bench=True) == "retry_decorator_bench_test.go"
+    assert file_name(overhead, ".java", bench=True) == "RetryDecoratorBenchmark.java"
+
+
+def test_documentation_is_split_so_each_task_prompt_fits_its_budget() -> None:
+    from trellis.prompts.generator import render_plan_prompts
+    from trellis.prompts.rendering import builtin_templates
+
+    commands = [
+        PlanInput(
+            f"CLI-{n}",
+            f"The `shop report-{n}` command shall print the monthly totals of region {n} as a table.",
+            tuple(
+                f"Given {k} orders in region {n}, when the command runs, then the table has {k} rows." for k in (1, 2)
+            ),
+        )
+        for n in range(1, 20)
+    ]
+    plan = plan_project(commands, None, None)
+    docs = [t for t in plan.tasks if t.category == "documentation"]
+    assert [t.key for t in docs] == ["docs", "docs:2", "docs:3"]
+    assert [len(t.requirements) for t in docs] == [8, 8, 3]
+    assert docs[0].title.startswith("Document the user-facing changes (part 1 of 3): CLI-1, CLI-2")
+    prompts = render_plan_prompts(plan, builtin_templates(), project_name="Shop", budget=4000)
+    assert not [p.task_id for p in prompts if p.over_budget]
+
+
+def test_a_library_function_named_in_criteria_is_documented_and_a_token_bucket_is_not_security() -> None:
+    getter = PlanInput(
+        "CFG-1",
+        "The library shall convert configuration values to integers on request.",
+        ('Given PORT=8080, when get_int("PORT") is called, then 8080 is returned.',),
+    )
+    bucket = PlanInput("RL-1", "The limiter shall refill its token bucket at a fixed rate.", ("Given ...",))
+    plan = plan_project([getter, bucket], None, None)
+    keys = [t.key for t in plan.tasks]
+    assert "review:RL-1" not in keys
+    docs = next(t for t in plan.tasks if t.key == "docs")
+    assert [r.code for r in docs.requirements] == ["CFG-1"] and "get_int()" in docs.description
+
+
+def test_vague_words_without_criteria_need_answers_and_do_not_make_groundwork() -> None:
+    from trellis.planning.profile import blocking_categories
+
+    assert blocking_categories(["subjective_language", "compound_requirement"]) == []
+    assert blocking_categories(["subjective_language", "missing_acceptance_criteria"]) == [
+        "subjective_language",
+        "missing_acceptance_criteria",
+    ]
+    assert blocking_categories(["placeholder", "comparative"]) == ["placeholder"]
+    vague = PlanInput("LOG-1", "Logging of the sync job should be more user-friendly.", priority="could")
+    settled = PlanInput(
+        "LOG-2", "The sync job shall write its logging configuration to sync.toml.", ("Given ...",), priority="must"
+    )
+    report = {
+        "requirements": [
+            result("LOG-1", "missing", [link("sync/job.py", linked=False)]),
+            result("LOG-2", "missing", [link("sync/job.py", linked=False)]),
+        ],
+        "unrequested": [],
+    }
+    plan = plan_project([vague, settled], analyze_project([vague, settled]), report)
+    by_key = {t.key: t for t in plan.tasks}
+    build = by_key["build:LOG-1"]
+    assert build.depends_on == (by_key["research:LOG-1"].id,) and build.phase == "core_features"
+    # Nothing to create is named after vague words: the related code, and a test file under tests/.
+    assert [(f.path, f.action) for f in build.files] == [
+        ("sync/job.py", "reference"),
+        ("tests/test_logging_sync_job.py", "create"),
+    ]
+    assert "The acceptance criteria its research task recorded for LOG-1 are met." in [d.text for d in build.dod]
+    # A settled, wanted requirement that names groundwork ("configuration", "logging") comes first.
+    assert by_key["build:LOG-2"].phase == "foundation"
+    assert by_key["build:LOG-2"].files[0] == by_key["build:LOG-2"].files[0].__class__(
+        "sync/sync_job.py",
+        "create",
+        "no code implements LOG-2 yet; placed beside sync/job.py, the closest related code",
+    )
+
+
+def test_a_performance_requirement_gets_a_benchmark_and_no_verification_by_reading_code() -> None:
+    fast = PlanInput(
+        "PERF-1",
+        "The export endpoint shall return 1000 rows in less than 300 ms.",
+        ("Given 1000 orders, when /export is called, then the median response time of 20 calls is below 300 ms.",),
+    )
+    report = {
+        "requirements": [result("PERF-1", "implemented", [link("api/export.py", why="function export_rows")])],
+        "unrequested": [{"path": "bench/bench_search.py"}, {"path": "tests/test_export.py"}],
+    }
+    plan = plan_project([fast], analyze_project([fast]), report)
+    [task] = plan.tasks
+    assert task.key == "build:PERF-1" and task.kind == "build" and task.quality == "performance"
+    assert [(f.path, f.action) for f in task.files] == [
+        ("bench/bench_export_endpoint.py", "create"),
+        ("api/export.py", "reference"),
+    ]
+    assert task.files[1].why == "code the benchmark exercises: function export_rows"
+    assert {r.factor for r in task.risks} == {"testing_complexity"}
+    assert [d.check for d in task.dod if d.checkable] == ["file_exists:bench/bench_export_endpoint.py"]

@@ -15,12 +15,21 @@ from trellis.planning.profile import Profile
 from trellis.planning.types import DodItem
 
 
-def _criteria(profiles: Sequence[Profile]) -> list[DodItem]:
+def _criteria(profiles: Sequence[Profile], *, researched: bool = False) -> list[DodItem]:
+    """The acceptance criteria; `researched`: a research task before this one records the missing ones."""
     items = []
     for profile in profiles:
         for criterion in profile.criteria:
             items.append(DodItem(f"{profile.code}: {criterion}", "acceptance_criterion", False))
-        if not profile.criteria:
+        if not profile.criteria and researched and profile.unclear:
+            items.append(
+                DodItem(
+                    f"The acceptance criteria its research task recorded for {profile.code} are met.",
+                    "quality_gate",
+                    False,
+                )
+            )
+        elif not profile.criteria:
             items.append(
                 DodItem(
                     f"{profile.code} has no acceptance criteria: agree them with the requirement's owner and record "
@@ -39,7 +48,7 @@ def _depends(depends_on: Sequence[str]) -> list[DodItem]:
 
 
 def build_dod(profiles: Sequence[Profile], depends_on: Sequence[str]) -> tuple[DodItem, ...]:
-    items = _criteria(profiles)
+    items = _criteria(profiles, researched=True)
     for profile in profiles:
         items.append(
             DodItem(
@@ -137,3 +146,23 @@ def design_dod(profile: Profile) -> tuple[DodItem, ...]:
             False,
         ),
     )
+
+
+def measure_dod(profile: Profile, bench: str | None, depends_on: Sequence[str]) -> tuple[DodItem, ...]:
+    """A performance target: the criteria, a benchmark that exists, and the figure recorded. No re-validation
+    item: code validation reads words and cannot tell whether a target is met."""
+    items = _criteria([profile])
+    if bench:
+        items.append(
+            DodItem(f"The benchmark {bench} exists and measures {profile.code}'s target.", "quality_gate", True,
+                    f"file_exists:{bench}")
+        )  # fmt: skip
+    items.append(
+        DodItem(
+            "The measured figure (median of repeated runs) meets the target; the command and the figures before and "
+            "after any change are recorded in the commit message.",
+            "quality_gate",
+            False,
+        )
+    )
+    return tuple(items + _depends(depends_on))

@@ -34,6 +34,7 @@ class Draft:
     files: list[FileRef]
     complexity: int = 1
     reasons: list[str] = field(default_factory=list)
+    quality: str = ""  # "performance": measured against a target, not built from criteria
 
 
 def assign_phase(profile: Profile, dependency_phases: Sequence[str]) -> str:
@@ -41,12 +42,18 @@ def assign_phase(profile: Profile, dependency_phases: Sequence[str]) -> str:
     dependency's phase."""
     if profile.dependencies and (len(profile.dependencies) >= 2 or profile.integration or profile.external):
         phase = "integration"
-    elif not profile.dependencies and (profile.dependents or profile.foundation):
+    elif not profile.dependencies and (profile.dependents or _foundation_by_words(profile)):
         phase = "foundation"
     else:
         phase = "core_features"
     latest = max((PHASE_ORDER.index(p) for p in dependency_phases), default=0)
     return PHASE_ORDER[max(PHASE_ORDER.index(phase), latest)]
+
+
+def _foundation_by_words(profile: Profile) -> bool:
+    """Words like "configuration" or "logging" make a requirement groundwork only when it is settled and wanted:
+    nothing builds first on an optional ("could") or still unclear requirement."""
+    return bool(profile.foundation) and profile.priority <= 2 and bool(profile.criteria) and not profile.unclear
 
 
 def _status_line(profile: Profile) -> str:
@@ -59,7 +66,49 @@ def _status_line(profile: Profile) -> str:
         missing = ", ".join(f"'{t}'" for t in profile.missing_terms[:6])
         gap = f"; not found in the linked code: {missing}" if missing else ""
         return f"Code validation found it partly implemented (coverage {profile.coverage or 0:.0%}) in {linked}{gap}."
+    if profile.unclear:
+        return (
+            "Code validation found no code implementing it. What to build depends on the answers to its open "
+            "questions: start from them, then from the related code listed."
+        )
     return "Code validation found no code implementing it."
+
+
+def _measure_draft(profile: Profile, phase: str, depends: list[str], layout: RepoLayout) -> Draft:
+    """A performance requirement: a benchmark first, then code changes only where the figure misses the target.
+    Code validation reads words, so its status says nothing about whether a target is met."""
+    bench = layout.new_bench(profile)
+    code = [
+        FileRef(f.path, "reference", f"code the benchmark exercises: {f.why}", f.lines)
+        for f in (profile.linked or profile.related)[:3]
+    ]
+    files = _unique(([bench] if bench else []) + code)
+    where = ", ".join(f.path for f in code) or "the code path its criteria exercise"
+    bench_text = f"`{bench.path}`" if bench else "a benchmark"
+    description = (
+        f"A performance target ({', '.join(profile.performance)}): code validation cannot tell whether it is met, a "
+        f"measurement can. Write {bench_text} to reproduce the conditions of the acceptance criteria, run it before "
+        f"changing anything and record the figure; change the code it exercises ({where}) only if the figure misses "
+        f"the target, then measure again.\n\n{_requirement_block(profile)}"
+    )
+    score = 3 + min(len(depends), 2) + (not code)
+    reasons = ["a performance target: measured before and after any change"]
+    reasons += [f"builds on {', '.join(profile.dependencies)}"] if profile.dependencies else []
+    reasons += [] if code else ["no related code found: the hot path has to be located first"]
+    return Draft(
+        f"build:{profile.code}",
+        f"Measure and meet {profile.code}: {profile.title}",
+        description,
+        "implementation",
+        "build",
+        phase,
+        [profile],
+        depends,
+        files,
+        min(10, score),
+        reasons,
+        "performance",
+    )
 
 
 def _requirement_block(profile: Profile) -> str:
@@ -73,6 +122,9 @@ def _build_files(profile: Profile, layout: RepoLayout) -> list[FileRef]:
         files = [FileRef(f.path, "modify", f.why, f.lines) for f in profile.linked if f.path in profile.strong][:3]
         files += [f for f in profile.linked if f.path not in profile.strong][:2]
         files += [FileRef(t, "modify", f"the test linked to {profile.code}") for t in profile.tests[:1]]
+    elif profile.unclear:
+        # What to create depends on the answers: name the code to start from, not a file named after vague words.
+        files = [FileRef(f.path, "reference", f.why, f.lines) for f in profile.related[:3]]
     else:
         created = layout.new_source(profile)
         files = [created] if created else []
@@ -135,7 +187,7 @@ def _build_complexity(profile: Profile, files: Sequence[FileRef], depends_on: in
 def draft_requirement(profile: Profile, phase: str, built: Mapping[str, str], layout: RepoLayout) -> list[Draft]:
     """The drafts for one requirement. `built` maps the codes already drafted for building to their build key."""
     block = _requirement_block(profile)
-    if profile.status == "implemented":
+    if profile.status == "implemented" and not profile.quality:
         files = [FileRef(f.path, "reference", f.why, f.lines) for f in profile.linked[:4]]
         files += [FileRef(t, "reference", f"the test linked to {profile.code}") for t in profile.tests[:2]]
         test = None if profile.tests else layout.new_test(profile)
@@ -201,6 +253,8 @@ def draft_requirement(profile: Profile, phase: str, built: Mapping[str, str], la
         drafts.append(design)
         before = [design.key]
     depends = before + [built[code] for code in profile.dependencies if code in built]
+    if profile.quality == "performance":
+        return [*drafts, _measure_draft(profile, phase, depends, layout)]
     files = _build_files(profile, layout)
     complexity, reasons = _build_complexity(profile, files, len(depends))
     verb = "Complete" if profile.status == "partial" else "Implement"
@@ -261,22 +315,33 @@ def draft_requirement(profile: Profile, phase: str, built: Mapping[str, str], la
     return drafts
 
 
-def documentation_draft(profiles: Sequence[Profile], built: Mapping[str, str]) -> Draft | None:
-    documented = [p for p in profiles if p.docs and p.code in built]
-    if not documented:
-        return None
-    codes = ", ".join(p.code for p in documented[:6]) + ("…" if len(documented) > 6 else "")
-    lines = "\n".join(f"- {p.code}: {p.title} (mentions {', '.join(p.docs[:3])})" for p in documented)
-    return Draft(
-        "docs",
-        f"Document the user-facing changes: {codes}",
-        f"These requirements change what users call or configure. Describe each as built, with an example:\n{lines}",
-        "documentation",
-        "build",
-        "quality_assurance",
-        list(documented),
-        [built[p.code] for p in documented],
-        [],
-        min(5, 1 + len(documented) // 3),
-        [f"{len(documented)} user-facing requirement(s) to describe"],
-    )
+MAX_DOCUMENTED = 8  # requirements per documentation task: its prompt carries each one's text and criteria
+
+
+def documentation_drafts(profiles: Sequence[Profile], built: Mapping[str, str]) -> list[Draft]:
+    """One documentation task per MAX_DOCUMENTED user-facing requirements built (API, CLI, settings, public
+    functions), in plan order; keys `docs`, `docs:2`, ... so a plan diff matches them."""
+    documented = [p for p in profiles if p.docs and p.code in built and not p.quality]
+    chunks = [documented[i : i + MAX_DOCUMENTED] for i in range(0, len(documented), MAX_DOCUMENTED)]
+    drafts = []
+    for number, chunk in enumerate(chunks, start=1):
+        codes = ", ".join(p.code for p in chunk)
+        part = f" (part {number} of {len(chunks)})" if len(chunks) > 1 else ""
+        lines = "\n".join(f"- {p.code}: {p.title} (mentions {', '.join(p.docs[:3])})" for p in chunk)
+        drafts.append(
+            Draft(
+                "docs" if number == 1 else f"docs:{number}",
+                f"Document the user-facing changes{part}: {codes}",
+                "These requirements change what users call or configure. Describe each as built, with an example "
+                f"taken from its tests:\n{lines}",
+                "documentation",
+                "build",
+                "quality_assurance",
+                list(chunk),
+                [built[p.code] for p in chunk],
+                [],
+                min(5, 1 + len(chunk) // 3),
+                [f"{len(chunk)} user-facing requirement(s) to describe"],
+            )
+        )
+    return drafts

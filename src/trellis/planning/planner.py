@@ -19,11 +19,18 @@ from typing import Any
 
 from trellis.core.errors import InvalidInput
 from trellis.planning import dod, estimation, graph, risks
-from trellis.planning.drafting import PHASE_ORDER, Draft, assign_phase, documentation_draft, draft_requirement
-from trellis.planning.profile import UNCLEAR_CATEGORIES, PlanInput, Profile, RepoLayout, RequirementLike, build_profiles
+from trellis.planning.drafting import PHASE_ORDER, Draft, assign_phase, documentation_drafts, draft_requirement
+from trellis.planning.profile import (
+    PlanInput,
+    Profile,
+    RepoLayout,
+    RequirementLike,
+    blocking_categories,
+    build_profiles,
+)
 from trellis.planning.types import Phase, Plan, PlannedTask, RequirementRef, Risk
 
-PLANNER_VERSION = "1"  # part of a stored plan's key: bump when a change alters plans for the same inputs
+PLANNER_VERSION = "2"  # part of a stored plan's key: bump when a change alters plans for the same inputs
 PHASE_NAMES = {
     "foundation": ("Foundation", "What the rest builds on"),
     "core_features": ("Core features", "The features themselves"),
@@ -63,17 +70,15 @@ def validation_hash(report: Mapping[str, Any] | None) -> str | None:
 
 
 def _findings(findings: Any) -> tuple[dict[str, list[str]], dict[str, int]]:
-    """Unclear categories and finding counts per code, from a ProjectAnalysis or a {code: [finding, ...]} mapping."""
-    unclear: dict[str, list[str]] = {}
-    counts: dict[str, int] = {}
+    """Blocking categories (`blocking_categories`) and finding counts per code, from a ProjectAnalysis or a
+    {code: [finding, ...]} mapping."""
+    categories: dict[str, list[str]] = {}
 
     def add(code: str, category: str) -> None:
-        counts[code] = counts.get(code, 0) + 1
-        if category in UNCLEAR_CATEGORIES:
-            unclear.setdefault(code, []).append(category)
+        categories.setdefault(code, []).append(category)
 
     if findings is None:
-        return unclear, counts
+        return {}, {}
     if hasattr(findings, "requirements") and hasattr(findings, "findings"):
         for result in findings.requirements:
             for finding in result.findings:
@@ -81,11 +86,12 @@ def _findings(findings: Any) -> tuple[dict[str, list[str]], dict[str, int]]:
         for finding in findings.findings:
             for code in finding.codes:
                 add(code, finding.category)
-        return unclear, counts
-    for code, items in dict(findings).items():
-        for item in items:
-            add(code, item["category"] if isinstance(item, Mapping) else item.category)
-    return unclear, counts
+    else:
+        for code, items in dict(findings).items():
+            for item in items:
+                add(code, item["category"] if isinstance(item, Mapping) else item.category)
+    unclear = {code: found for code, found in ((c, blocking_categories(v)) for c, v in categories.items()) if found}
+    return unclear, {code: len(found) for code, found in categories.items()}
 
 
 def _drafts(
@@ -106,8 +112,7 @@ def _drafts(
             drafts.append(draft)
             if draft.key == f"build:{code}":
                 built[code] = draft.key
-    docs = documentation_draft([profiles[code] for code in order], built)
-    return drafts + ([docs] if docs else [])
+    return drafts + documentation_drafts([profiles[code] for code in order], built)
 
 
 def plan_project(
@@ -221,6 +226,7 @@ def _assemble(
                 on_critical_path=key in critical,
                 kind=draft.kind,  # type: ignore[arg-type]
                 key=key,
+                quality=draft.quality,
             )
         )
     phases = []
@@ -251,6 +257,9 @@ def _assemble(
 
 
 def _dod(draft: Draft, dependency_ids: tuple[str, ...]) -> tuple[Any, ...]:
+    if draft.quality == "performance":
+        bench = next((f.path for f in draft.files if f.action == "create"), None)
+        return dod.measure_dod(draft.profiles[0], bench, dependency_ids)
     if draft.kind == "verify":
         return dod.verify_dod(draft.profiles[0])
     if draft.category == "implementation":

@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from typing import Any, Protocol
 
 from trellis.planning.types import FileRef
+from trellis.requirements.analysis.phrases import topic_words
 
 # Words that say what kind of work a requirement is. Matched on word boundaries, lower case.
 SECURITY_WORDS = (
@@ -39,6 +40,41 @@ DOCS_WORDS = (
 UNCLEAR_CATEGORIES = frozenset(
     {"placeholder", "missing_metric", "non_verifiable", "loophole", "missing_outcome", "conflicting_requirements"}
 )
+# Vague wording that acceptance criteria can settle ("a maximum wait" with a criterion saying "at most 10 s"); with
+# no criteria it is all a builder has, so it blocks building too.
+VAGUE_CATEGORIES = frozenset(
+    {"subjective_language", "ambiguous_adverb_adjective", "superlative", "comparative", "uncertain_verb"}
+)
+
+
+def blocking_categories(categories: Sequence[str]) -> list[str]:
+    """The categories among one requirement's findings that need an answer before it is built: the unclear ones,
+    and vague wording when it has no acceptance criteria (with `missing_acceptance_criteria` itself)."""
+    blocking = [c for c in categories if c in UNCLEAR_CATEGORIES]
+    if "missing_acceptance_criteria" in categories:
+        vague = [c for c in categories if c in VAGUE_CATEGORIES]
+        if vague:
+            blocking += [*vague, "missing_acceptance_criteria"]
+    return list(dict.fromkeys(blocking))
+
+
+# A performance target: a quality word, or a time limit on an action ("shall take less than 200 milliseconds").
+PERFORMANCE_WORDS = (
+    "latency", "overhead", "throughput", "response time", "response times", "performance", "memory usage",
+    "memory footprint", "cpu usage", "requests per second", "p95", "p99", "percentile",
+)  # fmt: skip
+_TIME_LIMIT = re.compile(
+    r"\b(?:take|takes|complete|completes|respond|responds|load|loads|run|runs|finish|finishes|return|returns|"
+    r"start|starts|render|renders|parse|parses|process|processes)\b[^.;]{0,60}?\b(?:less than|under|within|at most|"
+    r"below|no more than|in under)\s+\d[\d,.]*\s*"
+    r"(?:ms|milliseconds?|microseconds?|µs|us|ns|nanoseconds?|seconds?|s|sec)\b",
+    re.IGNORECASE,
+)
+# Names that contain a security word but are not about security: a rate limiter's token bucket, a UI's design tokens.
+_NOT_SECURITY = re.compile(r"\btokens? buckets?\b|\bdesign tokens?\b")
+# A call in backticks or with arguments ("`get_int`", get_int("PORT")) in a criterion: a public function.
+_CALL = re.compile(r"\b([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)\((?!\))", re.IGNORECASE)
+_PUBLIC_VERBS = re.compile(r"\b(?:shall|must|should|will)\s+(?:provide|offer|expose)\b", re.IGNORECASE)
 PRIORITY_RANK = {
     "critical": 1, "must": 1, "high": 1, "p0": 1, "p1": 1, "blocker": 1,
     "should": 2, "medium": 2, "normal": 2, "p2": 2,
@@ -54,7 +90,7 @@ def _pattern(words: Sequence[str]) -> re.Pattern[str]:
 
 
 _SECURITY, _EXTERNAL, _INTEGRATION = _pattern(SECURITY_WORDS), _pattern(EXTERNAL_WORDS), _pattern(INTEGRATION_WORDS)
-_FOUNDATION, _DOCS = _pattern(FOUNDATION_WORDS), _pattern(DOCS_WORDS)
+_FOUNDATION, _DOCS, _PERFORMANCE = _pattern(FOUNDATION_WORDS), _pattern(DOCS_WORDS), _pattern(PERFORMANCE_WORDS)
 
 
 class RequirementLike(Protocol):
@@ -111,6 +147,13 @@ class Profile:
     integration: tuple[str, ...]
     foundation: tuple[str, ...]
     docs: tuple[str, ...]
+    # The performance target it sets ("overhead", "less than 200 milliseconds"): measured, not read from code.
+    performance: tuple[str, ...] = ()
+
+    @property
+    def quality(self) -> str:
+        """The non-functional quality the requirement sets ("performance"), or "" for a feature."""
+        return "performance" if self.performance else ""
 
 
 _ABBREVIATION = re.compile(r"\b(e\.g|i\.e|etc|vs|approx|incl|cf)\.$", re.IGNORECASE)
@@ -128,39 +171,29 @@ def short_title(text: str, limit: int = 70) -> str:
     return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-# Words that say who acts, not what is built: left out of the names of files to create.
-_ACTORS = {
-    "user", "users", "customer", "customers", "employee", "employees", "shopper", "shoppers", "member", "members",
-    "patron", "patrons", "admin", "admins", "administrator", "administrators", "manager", "managers", "staff",
-    "visitor", "visitors", "client", "clients", "application", "applications", "developer", "developers",
-    "librarian", "librarians", "operator", "operators", "people", "person", "system",
-}  # fmt: skip
-_STOP = {
-    "the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "with", "shall", "must", "should", "can", "may",
-    "will", "be", "is", "are", "it", "its", "their", "each", "every", "when", "as", "by", "from", "that", "this",
-}  # fmt: skip
+def slug_words(text: str, words: int = 3) -> list[str]:
+    """What a requirement is about, for a file name: its subject or what it provides, never the actor or the
+    modal ("The library shall provide a circuit breaker that ..." -> circuit, breaker)."""
+    return topic_words(text, words) or ["feature"]
 
 
-def slug_words(text: str, words: int = 4) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP and w not in _ACTORS][:words] or [
-        "feature"
-    ]
-
-
-def slug(text: str, words: int = 4) -> str:
+def slug(text: str, words: int = 3) -> str:
     return "_".join(slug_words(text, words))
 
 
-def file_name(text: str, extension: str, *, test: bool = False, suffix: str = "") -> str:
-    """A new file's name in the language's own convention (PascalCase classes in Java, test_x.py, x_test.go...)."""
+def file_name(text: str, extension: str, *, test: bool = False, bench: bool = False, suffix: str = "") -> str:
+    """A new file's name in the language's own convention (PascalCase classes in Java, test_x.py, x_test.go,
+    bench_x.py, XBenchmark.java...)."""
     parts = slug_words(text) + ([suffix] if suffix else [])
     if extension in (".java", ".kt", ".cs", ".scala", ".swift"):
         stem = "".join(part.capitalize() for part in parts)
-        return f"{stem}Test{extension}" if test else f"{stem}{extension}"
+        return f"{stem}{'Benchmark' if bench else 'Test' if test else ''}{extension}"
     if extension in (".js", ".jsx", ".ts", ".tsx", ".mjs", ".vue"):
         stem = "-".join(parts)
-        return f"{stem}.test{extension}" if test else f"{stem}{extension}"
+        return f"{stem}{'.bench' if bench else '.test' if test else ''}{extension}"
     stem = "_".join(parts)
+    if bench:
+        return f"{stem}_bench_test.go" if extension == ".go" else f"bench_{stem}{extension}"
     if not test:
         return f"{stem}{extension}"
     if extension == ".py":
@@ -228,22 +261,44 @@ def build_profiles(
             tests=tuple(str(t["path"]) for t in (result or {}).get("tests", []) if t.get("linked")),
             unclear=tuple(dict.fromkeys(unclear_by_code.get(requirement.code, ()))),
             findings=findings_by_code.get(requirement.code, 0),
-            security=_matches(_SECURITY, words),
+            security=_matches(_SECURITY, _NOT_SECURITY.sub(" ", words.lower())),
             external=_matches(_EXTERNAL, words),
             integration=_matches(_INTEGRATION, words),
             foundation=_matches(_FOUNDATION, words),
-            docs=_matches(_DOCS, words),
+            docs=_matches(_DOCS, words) + _public_api(requirement),
+            performance=performance_target(requirement.text),
         )
     return profiles
 
 
+def performance_target(text: str) -> tuple[str, ...]:
+    """The words of a requirement's statement that set a performance target; () for a feature. Only the statement:
+    criteria often bound a functional outcome in time ("then the email arrives within 5 minutes")."""
+    found = _matches(_PERFORMANCE, text)
+    limit = _TIME_LIMIT.search(text)
+    return found + ((limit.group(0),) if limit else ())
+
+
+def _public_api(requirement: RequirementLike) -> tuple[str, ...]:
+    """What makes a requirement part of a library's public surface: functions its criteria call
+    (get_int("PORT")), or a statement that the product provides / offers / exposes something."""
+    calls = [f"{m.group(1)}()" for c in requirement.acceptance_criteria for m in _CALL.finditer(c)]
+    if _PUBLIC_VERBS.search(requirement.text):
+        calls.append("public API")
+    return tuple(dict.fromkeys(calls))
+
+
+_BENCH_DIRS = frozenset({"bench", "benches", "benchmark", "benchmarks", "perf", "performance"})
+
+
 @dataclass(frozen=True)
 class RepoLayout:
-    """Where code and tests live in the validated repository, to name files that do not exist yet."""
+    """Where code, tests and benchmarks live in the validated repository, to name files that do not exist yet."""
 
     source_dir: str | None
     test_dir: str | None
     extension: str | None
+    bench_dir: str | None = None
 
     @classmethod
     def from_report(cls, report: Mapping[str, Any] | None) -> RepoLayout:
@@ -251,21 +306,39 @@ class RepoLayout:
             return cls(None, None, None)
         sources: Counter[str] = Counter()
         tests: Counter[str] = Counter()
+        benches: Counter[str] = Counter()
         extensions: Counter[str] = Counter()
+        paths: list[PurePosixPath] = []
         for requirement in report.get("requirements", []):
             for link in requirement.get("links", []):
                 path = PurePosixPath(str(link["path"]))
                 sources[str(path.parent)] += 1
                 extensions[path.suffix] += 1
+                paths.append(path)
             for link in requirement.get("tests", []):
                 tests[str(PurePosixPath(str(link["path"])).parent)] += 1
         for item in report.get("unrequested", []):
             path = PurePosixPath(str(item["path"]))
             (tests if is_test_path(str(path)) else sources)[str(path.parent)] += 1
             extensions[path.suffix] += 1
+            paths.append(path)
+        for path in paths:
+            parts = path.parent.parts
+            for index, part in enumerate(parts):
+                if part.lower() in _BENCH_DIRS:
+                    benches[str(PurePosixPath(*parts[: index + 1]))] += 1
+                    break
         ext = next((e for e, _ in extensions.most_common() if e), None)
-        source = next((d for d, _ in sources.most_common() if not is_test_path(d + "/")), None)
-        return cls(source, next((d for d, _ in tests.most_common()), None), ext)
+        source = next(
+            (d for d, _ in sources.most_common() if not is_test_path(d + "/") and d not in benches),
+            None,
+        )
+        return cls(
+            source,
+            next((d for d, _ in tests.most_common()), None),
+            ext,
+            next((d for d, _ in benches.most_common()), None),
+        )
 
     def new_source(self, profile: Profile) -> FileRef | None:
         """A file to create for a requirement nothing implements: beside the code its nearest related file is in."""
@@ -279,11 +352,37 @@ class RepoLayout:
         return FileRef(path, "create", f"no code implements {profile.code} yet; placed {near}")
 
     def new_test(self, profile: Profile, *, suffix: str = "") -> FileRef | None:
+        """A test file named after what the requirement is about, where the repository keeps its tests (Go: beside
+        the code; a repository without tests: tests/)."""
         extension = self.extension
-        if self.test_dir is None or not extension:
+        if not extension or (self.source_dir is None and self.test_dir is None):
             return None
         name = file_name(profile.title, extension, test=True, suffix=suffix)
-        path = str(PurePosixPath(self.test_dir) / name).removeprefix("./")
-        return FileRef(
-            path, "create", f"no test covers {profile.code} yet; the repository's tests live in {self.test_dir}"
-        )
+        if self.test_dir is not None:
+            directory, where = self.test_dir, f"the repository's tests live in {self.test_dir}"
+        elif extension == ".go":
+            directory = str(PurePosixPath(profile.linked[0].path).parent) if profile.linked else str(self.source_dir)
+            where = "Go tests live beside the code"
+        else:
+            directory, where = "tests", "the repository has no tests yet: this starts tests/"
+        path = str(PurePosixPath(directory) / name).removeprefix("./")
+        return FileRef(path, "create", f"no test covers {profile.code} yet; {where}")
+
+    def new_bench(self, profile: Profile) -> FileRef | None:
+        """The benchmark that measures a performance requirement, named after its subject: in the repository's
+        benchmark directory, or benchmarks/ (Go: a _bench_test.go beside the code)."""
+        extension = self.extension
+        if not extension:
+            return None
+        metric = [w for w in ("overhead", "latency", "throughput") if w in profile.performance]
+        suffix = metric[0] if metric and metric[0] not in slug_words(profile.title) else ""
+        name = file_name(profile.title, extension, bench=True, suffix=suffix)
+        if self.bench_dir is not None:
+            directory, where = self.bench_dir, f"beside the repository's benchmarks in {self.bench_dir}"
+        elif extension == ".go" and profile.linked:
+            directory, where = str(PurePosixPath(profile.linked[0].path).parent), "Go benchmarks live beside the code"
+        else:
+            directory, where = "benchmarks", "the repository has no benchmarks yet: this starts benchmarks/"
+        path = str(PurePosixPath(directory) / name).removeprefix("./")
+        target = profile.performance[-1]
+        return FileRef(path, "create", f"measures {profile.code}'s target ({target}); {where}")

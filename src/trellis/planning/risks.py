@@ -62,10 +62,21 @@ def task_risks(profile: Profile, *, kind: str, depends_on: int) -> tuple[Risk, .
                 "unclear_requirements",
                 round(min(0.9, 0.3 + 0.15 * len(profile.unclear)), 2),
                 0.6,
-                f"Unresolved findings ({', '.join(profile.unclear)}): answer them in refinement before building.",
+                f"Unresolved findings ({', '.join(profile.unclear)}): its research task answers them first; plan "
+                "again after the answers so this task carries the new version.",
             )
         )
-    if profile.status == "missing" and not profile.related:
+    if profile.performance:
+        risks.append(
+            Risk(
+                "testing_complexity",
+                0.4,
+                0.5,
+                "Timings vary between machines and runs: measure a baseline in the same run (e.g. the same call "
+                "without the feature) and compare medians of repeated runs, not one timing.",
+            )
+        )
+    elif profile.status == "missing" and not profile.related:
         risks.append(
             Risk(
                 "technology_unknowns",

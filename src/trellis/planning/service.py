@@ -192,18 +192,17 @@ def next_task(db: Session, project_id: uuid.UUID) -> TaskView | None:
 
 def unresolved_findings(db: Session, project_id: uuid.UUID) -> dict[str, list[str]]:
     """The categories of findings that still block building each requirement as written (current versions)."""
-    from trellis.planning.profile import UNCLEAR_CATEGORIES
+    from trellis.planning.profile import blocking_categories
     from trellis.requirements import service as requirements_service
 
     analysis = requirements_service.analyze_project(db, project_id=project_id)
-    left: dict[str, list[str]] = {}
+    found: dict[str, list[str]] = {}
     for result in analysis.requirements:
-        left[result.code] = [f.category for f in result.findings if f.category in UNCLEAR_CATEGORIES]
+        found[result.code] = [f.category for f in result.findings]
     for finding in analysis.findings:
-        if finding.category in UNCLEAR_CATEGORIES:
-            for code in finding.codes:
-                left.setdefault(code, []).append(finding.category)
-    return left
+        for code in finding.codes:
+            found.setdefault(code, []).append(finding.category)
+    return {code: blocking_categories(categories) for code, categories in found.items()}
 
 
 def ensure_tracking_allowed(db: Session, project_id: uuid.UUID) -> Project:

@@ -86,6 +86,8 @@ class PlannedTask:
     kind: Literal["build", "verify"] = "build"  # "verify" when validation found the requirement implemented
     # What the task is for, independent of its id (e.g. "build:REQ-001"): matches tasks across plan versions.
     key: str = ""
+    # The non-functional quality a build task must reach and measure ("performance"); "" for a feature.
+    quality: str = ""
 
 
 @dataclass(frozen=True)

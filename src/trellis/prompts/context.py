@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from trellis.planning.profile import is_test_path
 from trellis.planning.types import Plan, PlannedTask
 
 EXCERPT_MARGIN = 3  # lines shown around the evidence span
@@ -168,13 +169,37 @@ def _excerpt_dict(file: Any, start: int, end: int, text: str, source: str, langu
     }
 
 
+def _category(plan: Plan, task_id: str) -> str | None:
+    found = plan.task(task_id)
+    return found.category if found else None
+
+
+def _summary(task: PlannedTask) -> str:
+    """The description without the requirement block the planner appends ("REQ-1 v2: ..." and its criteria):
+    the prompt's Requirements section quotes them already."""
+    heads = tuple(f"{r.code} v{r.version}:" for r in task.requirements)
+    kept = [p for p in task.description.split("\n\n") if not p.startswith(heads)]
+    return "\n\n".join(kept).strip()
+
+
 def _constraints(plan: Plan, task: PlannedTask) -> list[str]:
     codes = [r.code for r in task.requirements]
     constraints = []
     touched = [f.path for f in task.files if f.action in ("create", "modify")]
-    if touched:
+    names_code = any(not is_test_path(p) for p in touched)
+    if task.quality == "performance" and touched:
+        constraints.append(
+            "Add " + ", ".join(f"`{p}`" for p in touched) + "; change other code only where the figure misses the "
+            "target, and say which change bought how much."
+        )
+    elif touched and (names_code or task.category != "implementation"):
         constraints.append(
             "Change only " + ", ".join(f"`{p}`" for p in touched) + " unless the work proves it needs more; say why."
+        )
+    elif task.category == "implementation":
+        constraints.append(
+            "No code file is named yet: put the change beside the related code listed above, or where the answers "
+            "it builds on point, and say in the commit why there."
         )
     if task.depends_on:
         constraints.append(
@@ -232,6 +257,10 @@ def build_context(
             "id": task.id,
             "title": task.title,
             "description": task.description,
+            "summary": _summary(task),
+            "quality": task.quality,
+            # Research tasks it waits for: their answers, not the text quoted here, say what to build.
+            "answers_from": [d for d in task.depends_on if _category(plan, d) == "research"],
             "category": task.category,
             "kind": task.kind,
             "phase": task.phase,
