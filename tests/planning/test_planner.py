@@ -53,6 +53,9 @@ def test_order_dependencies_phases_and_critical_path() -> None:
     ]
     assert [t.depends_on for t in plan.tasks] == [(), ("T-001",), ("T-001", "T-002"), ("T-003",), ("T-003",)]
     assert plan.tasks[3].title == "End-to-end tests: ORD-3 with ORD-1, ORD-2" and plan.tasks[3].category == "testing"
+    # The end-to-end task carries the criteria of what it ties together.
+    assert [r.code for r in plan.tasks[3].requirements] == ["ORD-3", "ORD-1", "ORD-2"]
+    assert plan.tasks[3].dod[0].text == "A test linked to ORD-3 exercises it together with ORD-1, ORD-2."
     assert plan.critical_path[:3] == ("T-001", "T-002", "T-003") and len(plan.critical_path) == 4
     longest = max(plan.tasks[3:], key=lambda t: t.estimate.p50_hours)
     assert plan.critical_path[3] == longest.id
@@ -263,6 +266,9 @@ def test_vague_words_without_criteria_need_answers_and_do_not_make_groundwork() 
     by_key = {t.key: t for t in plan.tasks}
     build = by_key["build:LOG-1"]
     assert build.depends_on == (by_key["research:LOG-1"].id,) and build.phase == "core_features"
+    # The research task lists what is open, in the analysis' words.
+    agenda = by_key["research:LOG-1"].description
+    assert '- "user-friendly" depends on who judges it' in agenda and "- No acceptance criteria" in agenda
     # Nothing to create is named after vague words: the related code, and a test file under tests/.
     assert [(f.path, f.action) for f in build.files] == [
         ("sync/job.py", "reference"),

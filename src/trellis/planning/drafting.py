@@ -184,8 +184,15 @@ def _build_complexity(profile: Profile, files: Sequence[FileRef], depends_on: in
     return max(1, min(10, score)), reasons
 
 
-def draft_requirement(profile: Profile, phase: str, built: Mapping[str, str], layout: RepoLayout) -> list[Draft]:
-    """The drafts for one requirement. `built` maps the codes already drafted for building to their build key."""
+def draft_requirement(
+    profile: Profile,
+    phase: str,
+    built: Mapping[str, str],
+    layout: RepoLayout,
+    profiles: Mapping[str, Profile] | None = None,
+) -> list[Draft]:
+    """The drafts for one requirement. `built` maps the codes already drafted for building to their build key;
+    `profiles` (all requirements by code) lets end-to-end tests carry the criteria of what they tie together."""
     block = _requirement_block(profile)
     if profile.status == "implemented" and not profile.quality:
         files = [FileRef(f.path, "reference", f.why, f.lines) for f in profile.linked[:4]]
@@ -222,7 +229,7 @@ def draft_requirement(profile: Profile, phase: str, built: Mapping[str, str], la
             f"Resolve the open questions in {profile.code}",
             f"{profile.code} has unresolved findings ({', '.join(profile.unclear)}) that decide what gets built. "
             f"Answer them in refinement (POST /api/v1/projects/{{id}}/refine) so the build starts from a testable "
-            f"requirement.\n\n{block}",
+            f"requirement." + "".join(f"\n- {point}" for point in profile.open_points) + f"\n\n{block}",
             "research",
             "build",
             phase,
@@ -305,7 +312,7 @@ def draft_requirement(profile: Profile, phase: str, built: Mapping[str, str], la
                 "testing",
                 "build",
                 "quality_assurance",
-                [profile],
+                [profile, *(profiles[code] for code in integrated if profiles and code in profiles)],
                 [build.key],
                 [test] if test else [],
                 min(8, 3 + len(integrated)),

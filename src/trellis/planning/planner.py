@@ -69,29 +69,39 @@ def validation_hash(report: Mapping[str, Any] | None) -> str | None:
     return hashlib.sha256(json.dumps(report, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def _findings(findings: Any) -> tuple[dict[str, list[str]], dict[str, int]]:
-    """Blocking categories (`blocking_categories`) and finding counts per code, from a ProjectAnalysis or a
-    {code: [finding, ...]} mapping."""
-    categories: dict[str, list[str]] = {}
+def _findings(findings: Any) -> tuple[dict[str, list[str]], dict[str, int], dict[str, list[str]]]:
+    """Per code: the blocking categories (`blocking_categories`), the number of findings, and what each blocking
+    finding says ('"intuitive" depends on who judges it; ...'), from a ProjectAnalysis or a {code: [finding]}
+    mapping."""
+    found: dict[str, list[tuple[str, str]]] = {}
 
-    def add(code: str, category: str) -> None:
-        categories.setdefault(code, []).append(category)
+    def add(code: str, category: str, message: str) -> None:
+        found.setdefault(code, []).append((category, message))
 
     if findings is None:
-        return {}, {}
+        return {}, {}, {}
     if hasattr(findings, "requirements") and hasattr(findings, "findings"):
         for result in findings.requirements:
             for finding in result.findings:
-                add(result.code, finding.category)
+                add(result.code, finding.category, finding.message)
         for finding in findings.findings:
             for code in finding.codes:
-                add(code, finding.category)
+                add(code, finding.category, finding.message)
     else:
         for code, items in dict(findings).items():
             for item in items:
-                add(code, item["category"] if isinstance(item, Mapping) else item.category)
-    unclear = {code: found for code, found in ((c, blocking_categories(v)) for c, v in categories.items()) if found}
-    return unclear, {code: len(found) for code, found in categories.items()}
+                if isinstance(item, Mapping):
+                    add(code, item["category"], str(item.get("message") or ""))
+                else:
+                    add(code, item.category, str(getattr(item, "message", "") or ""))
+    unclear: dict[str, list[str]] = {}
+    points: dict[str, list[str]] = {}
+    for code, pairs in found.items():
+        blocking = blocking_categories([category for category, _ in pairs])
+        if blocking:
+            unclear[code] = blocking
+            points[code] = list(dict.fromkeys(m for c, m in pairs if c in blocking and m))
+    return unclear, {code: len(pairs) for code, pairs in found.items()}, points
 
 
 def _drafts(
@@ -108,7 +118,7 @@ def _drafts(
         profile = profiles[code]
         phase = assign_phase(profile, [phases[d] for d in profile.dependencies if d in built])
         phases[code] = phase
-        for draft in draft_requirement(profile, phase, built, layout):
+        for draft in draft_requirement(profile, phase, built, layout, profiles):
             drafts.append(draft)
             if draft.key == f"build:{code}":
                 built[code] = draft.key
@@ -138,8 +148,8 @@ def plan_project(
         warnings.append(
             "Planned without code validation: no files are named and every requirement is treated as not built yet."
         )
-    unclear, counts = _findings(findings)
-    profiles = build_profiles(requirements, unclear, counts, validation_report)
+    unclear, counts, points = _findings(findings)
+    profiles = build_profiles(requirements, unclear, counts, validation_report, points)
     drafts = _drafts(requirements, profiles, RepoLayout.from_report(validation_report))
     return _assemble(
         drafts,

@@ -149,6 +149,8 @@ class Profile:
     docs: tuple[str, ...]
     # The performance target it sets ("overhead", "less than 200 milliseconds"): measured, not read from code.
     performance: tuple[str, ...] = ()
+    # What each blocking finding says ('"intuitive" depends on who judges it; ...'): the research task's agenda.
+    open_points: tuple[str, ...] = ()
 
     @property
     def quality(self) -> str:
@@ -227,6 +229,7 @@ def build_profiles(
     unclear_by_code: Mapping[str, Sequence[str]],
     findings_by_code: Mapping[str, int],
     report: Mapping[str, Any] | None,
+    open_points: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Profile]:
     by_code = {r["code"]: r for r in (report or {}).get("requirements", [])}
     dependents: dict[str, list[str]] = {r.code: [] for r in requirements}
@@ -260,6 +263,7 @@ def build_profiles(
             related=tuple(_file_ref(link) for link in links if not link.get("linked"))[:3],
             tests=tuple(str(t["path"]) for t in (result or {}).get("tests", []) if t.get("linked")),
             unclear=tuple(dict.fromkeys(unclear_by_code.get(requirement.code, ()))),
+            open_points=tuple((open_points or {}).get(requirement.code, ())),
             findings=findings_by_code.get(requirement.code, 0),
             security=_matches(_SECURITY, _NOT_SECURITY.sub(" ", words.lower())),
             external=_matches(_EXTERNAL, words),

@@ -255,6 +255,7 @@ def build_context(
     return PromptContext(
         task={
             "id": task.id,
+            "key": task.key,
             "title": task.title,
             "description": task.description,
             "summary": _summary(task),
