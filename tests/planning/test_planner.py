@@ -245,12 +245,15 @@ def test_a_library_function_named_in_criteria_is_documented_and_a_token_bucket_i
 def test_vague_words_without_criteria_need_answers_and_do_not_make_groundwork() -> None:
     from trellis.planning.profile import blocking_categories
 
-    assert blocking_categories(["subjective_language", "compound_requirement"]) == []
-    assert blocking_categories(["subjective_language", "missing_acceptance_criteria"]) == [
-        "subjective_language",
-        "missing_acceptance_criteria",
-    ]
-    assert blocking_categories(["placeholder", "comparative"]) == ["placeholder"]
+    text = "text"
+    # Criteria settle vague wording and a missing outcome in the text, not a TBD or vague wording of their own.
+    assert blocking_categories([("subjective_language", text), ("missing_outcome", text)], has_criteria=True) == []
+    assert blocking_categories([("placeholder", text), ("comparative", text)], has_criteria=True) == ["placeholder"]
+    assert blocking_categories([("superlative", "acceptance_criteria[0]")], has_criteria=True) == ["superlative"]
+    assert blocking_categories(
+        [("subjective_language", text), ("missing_acceptance_criteria", text)], has_criteria=False
+    ) == ["subjective_language", "missing_acceptance_criteria"]
+    assert blocking_categories([("missing_outcome", text)], has_criteria=False) == ["missing_outcome"]
     vague = PlanInput("LOG-1", "Logging of the sync job should be more user-friendly.", priority="could")
     settled = PlanInput(
         "LOG-2", "The sync job shall write its logging configuration to sync.toml.", ("Given ...",), priority="must"
@@ -304,3 +307,13 @@ def test_a_performance_requirement_gets_a_benchmark_and_no_verification_by_readi
     assert task.files[1].why == "code the benchmark exercises: function export_rows"
     assert {r.factor for r in task.risks} == {"testing_complexity"}
     assert [d.check for d in task.dod if d.checkable] == ["file_exists:bench/bench_export_endpoint.py"]
+
+
+def test_an_unclear_requirement_validation_finds_implemented_is_verified_against_the_answers() -> None:
+    vague = PlanInput("ERR-1", "Invalid expressions should give better error messages.")
+    report = {"requirements": [result("ERR-1", "implemented", [link("cron/parse.py")])], "unrequested": []}
+    plan = plan_project([vague], analyze_project([vague]), report)
+    research, verify = plan.tasks
+    assert (research.key, verify.key) == ("research:ERR-1", "verify:ERR-1") and verify.depends_on == (research.id,)
+    assert "against the criteria its research task records" in verify.description
+    assert "The acceptance criteria its research task recorded for ERR-1 are met." in [d.text for d in verify.dod]

@@ -72,8 +72,8 @@ def build_dod(profiles: Sequence[Profile], depends_on: Sequence[str]) -> tuple[D
     return tuple(items)
 
 
-def verify_dod(profile: Profile) -> tuple[DodItem, ...]:
-    items = _criteria([profile])
+def verify_dod(profile: Profile, *, researched: bool = False) -> tuple[DodItem, ...]:
+    items = _criteria([profile], researched=researched)
     items.append(
         DodItem(
             f"Code validation still finds {profile.code} implemented in the repository.",

@@ -184,6 +184,35 @@ def _build_complexity(profile: Profile, files: Sequence[FileRef], depends_on: in
     return max(1, min(10, score)), reasons
 
 
+def _verify_draft(profile: Profile, layout: RepoLayout, block: str, depends_on: list[str]) -> Draft:
+    files = [FileRef(f.path, "reference", f.why, f.lines) for f in profile.linked[:4]]
+    files += [FileRef(t, "reference", f"the test linked to {profile.code}") for t in profile.tests[:2]]
+    test = None if profile.tests else layout.new_test(profile)
+    files += [test] if test else []
+    complexity = 1 + (len(profile.criteria) >= 3) + (not profile.tests)
+    reasons = ["already implemented: confirm, do not rebuild"]
+    reasons += [] if profile.tests else ["no linked test: one has to be written"]
+    against = "the criteria its research task records" if depends_on else "that code"
+    description = (
+        f"{_status_line(profile)} Check each acceptance criterion against {against}"
+        + ("" if profile.tests else " and add the missing test")
+        + f"; change code only where a criterion is not met.\n\n{block}"
+    )
+    return Draft(
+        f"verify:{profile.code}",
+        f"Verify {profile.code} is implemented: {profile.title}",
+        description,
+        "review" if profile.tests else "testing",
+        "verify",
+        "quality_assurance",
+        [profile],
+        depends_on,
+        _unique(files)[:MAX_FILES],
+        complexity,
+        reasons,
+    )
+
+
 def draft_requirement(
     profile: Profile,
     phase: str,
@@ -194,33 +223,6 @@ def draft_requirement(
     """The drafts for one requirement. `built` maps the codes already drafted for building to their build key;
     `profiles` (all requirements by code) lets end-to-end tests carry the criteria of what they tie together."""
     block = _requirement_block(profile)
-    if profile.status == "implemented" and not profile.quality:
-        files = [FileRef(f.path, "reference", f.why, f.lines) for f in profile.linked[:4]]
-        files += [FileRef(t, "reference", f"the test linked to {profile.code}") for t in profile.tests[:2]]
-        test = None if profile.tests else layout.new_test(profile)
-        files += [test] if test else []
-        complexity = 1 + (len(profile.criteria) >= 3) + (not profile.tests)
-        reasons = ["already implemented: confirm, do not rebuild"]
-        reasons += [] if profile.tests else ["no linked test: one has to be written"]
-        description = (
-            f"{_status_line(profile)} Check each acceptance criterion against that code"
-            + ("" if profile.tests else " and add the missing test")
-            + f"; change code only where a criterion is not met.\n\n{block}"
-        )
-        verify = Draft(
-            f"verify:{profile.code}",
-            f"Verify {profile.code} is implemented: {profile.title}",
-            description,
-            "review" if profile.tests else "testing",
-            "verify",
-            "quality_assurance",
-            [profile],
-            [],
-            _unique(files)[:MAX_FILES],
-            complexity,
-            reasons,
-        )
-        return [verify]
     drafts: list[Draft] = []
     before: list[str] = []
     if profile.unclear:
@@ -241,6 +243,9 @@ def draft_requirement(
         )
         drafts.append(research)
         before.append(research.key)
+    if profile.status == "implemented" and not profile.quality:
+        # Verified against the answers when it is unclear: "better error messages" cannot be confirmed as written.
+        return [*drafts, _verify_draft(profile, layout, block, before)]
     if len(profile.dependents) >= 3:
         design = Draft(
             f"design:{profile.code}",

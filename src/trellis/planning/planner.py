@@ -69,39 +69,42 @@ def validation_hash(report: Mapping[str, Any] | None) -> str | None:
     return hashlib.sha256(json.dumps(report, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def _findings(findings: Any) -> tuple[dict[str, list[str]], dict[str, int], dict[str, list[str]]]:
-    """Per code: the blocking categories (`blocking_categories`), the number of findings, and what each blocking
-    finding says ('"intuitive" depends on who judges it; ...'), from a ProjectAnalysis or a {code: [finding]}
-    mapping."""
-    found: dict[str, list[tuple[str, str]]] = {}
+def _findings(
+    findings: Any, with_criteria: set[str]
+) -> tuple[dict[str, list[str]], dict[str, int], dict[str, list[str]]]:
+    """Per code: the blocking categories (`blocking_categories`; `with_criteria` are the codes that have acceptance
+    criteria), the number of findings, and what each blocking finding says ('"intuitive" depends on who judges it;
+    ...'), from a ProjectAnalysis or a {code: [finding]} mapping."""
+    found: dict[str, list[tuple[str, str, str]]] = {}
 
-    def add(code: str, category: str, message: str) -> None:
-        found.setdefault(code, []).append((category, message))
+    def add(code: str, category: str, field: str, message: str) -> None:
+        found.setdefault(code, []).append((category, field, message))
 
     if findings is None:
         return {}, {}, {}
     if hasattr(findings, "requirements") and hasattr(findings, "findings"):
         for result in findings.requirements:
             for finding in result.findings:
-                add(result.code, finding.category, finding.message)
+                add(result.code, finding.category, finding.field, finding.message)
         for finding in findings.findings:
             for code in finding.codes:
-                add(code, finding.category, finding.message)
+                add(code, finding.category, "project", finding.message)
     else:
         for code, items in dict(findings).items():
             for item in items:
                 if isinstance(item, Mapping):
-                    add(code, item["category"], str(item.get("message") or ""))
+                    category, field, message = item["category"], item.get("field"), item.get("message")
                 else:
-                    add(code, item.category, str(getattr(item, "message", "") or ""))
+                    category, field, message = item.category, getattr(item, "field", ""), getattr(item, "message", "")
+                add(code, str(category), str(field or "text"), str(message or ""))
     unclear: dict[str, list[str]] = {}
     points: dict[str, list[str]] = {}
-    for code, pairs in found.items():
-        blocking = blocking_categories([category for category, _ in pairs])
+    for code, triples in found.items():
+        blocking = blocking_categories([(c, f) for c, f, _ in triples], has_criteria=code in with_criteria)
         if blocking:
             unclear[code] = blocking
-            points[code] = list(dict.fromkeys(m for c, m in pairs if c in blocking and m))
-    return unclear, {code: len(pairs) for code, pairs in found.items()}, points
+            points[code] = list(dict.fromkeys(m for c, _, m in triples if c in blocking and m))
+    return unclear, {code: len(triples) for code, triples in found.items()}, points
 
 
 def _drafts(
@@ -148,7 +151,7 @@ def plan_project(
         warnings.append(
             "Planned without code validation: no files are named and every requirement is treated as not built yet."
         )
-    unclear, counts, points = _findings(findings)
+    unclear, counts, points = _findings(findings, {r.code for r in requirements if r.acceptance_criteria})
     profiles = build_profiles(requirements, unclear, counts, validation_report, points)
     drafts = _drafts(requirements, profiles, RepoLayout.from_report(validation_report))
     return _assemble(
@@ -271,7 +274,7 @@ def _dod(draft: Draft, dependency_ids: tuple[str, ...]) -> tuple[Any, ...]:
         bench = next((f.path for f in draft.files if f.action == "create"), None)
         return dod.measure_dod(draft.profiles[0], bench, dependency_ids)
     if draft.kind == "verify":
-        return dod.verify_dod(draft.profiles[0])
+        return dod.verify_dod(draft.profiles[0], researched=bool(draft.depends_on))
     if draft.category == "implementation":
         return dod.build_dod(draft.profiles, dependency_ids)
     if draft.category == "testing":

@@ -41,20 +41,30 @@ UNCLEAR_CATEGORIES = frozenset(
     {"placeholder", "missing_metric", "non_verifiable", "loophole", "missing_outcome", "conflicting_requirements"}
 )
 # Vague wording that acceptance criteria can settle ("a maximum wait" with a criterion saying "at most 10 s"); with
-# no criteria it is all a builder has, so it blocks building too.
+# no criteria it is all a builder has, so it blocks building too, as does vague wording in a criterion itself.
 VAGUE_CATEGORIES = frozenset(
     {"subjective_language", "ambiguous_adverb_adjective", "superlative", "comparative", "uncertain_verb"}
 )
 
 
-def blocking_categories(categories: Sequence[str]) -> list[str]:
-    """The categories among one requirement's findings that need an answer before it is built: the unclear ones,
-    and vague wording when it has no acceptance criteria (with `missing_acceptance_criteria` itself)."""
-    blocking = [c for c in categories if c in UNCLEAR_CATEGORIES]
-    if "missing_acceptance_criteria" in categories:
-        vague = [c for c in categories if c in VAGUE_CATEGORIES]
-        if vague:
-            blocking += [*vague, "missing_acceptance_criteria"]
+def blocking_categories(findings: Sequence[tuple[str, str]], *, has_criteria: bool) -> list[str]:
+    """The categories among one requirement's findings, as (category, field) pairs, that need an answer before it
+    is built: the unclear ones (a missing outcome only when no criterion states one), vague wording in a criterion,
+    and vague wording in the text when no criterion settles it (then `missing_acceptance_criteria` too)."""
+    blocking = []
+    for category, field in findings:
+        if category == "missing_outcome":
+            blocked = not has_criteria
+        elif category in UNCLEAR_CATEGORIES:
+            blocked = True
+        elif category in VAGUE_CATEGORIES:
+            blocked = field.startswith("acceptance_criteria") or not has_criteria
+        else:
+            blocked = False
+        if blocked:
+            blocking.append(category)
+    if blocking and any(category == "missing_acceptance_criteria" for category, _ in findings):
+        blocking.append("missing_acceptance_criteria")
     return list(dict.fromkeys(blocking))
 
 

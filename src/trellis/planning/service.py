@@ -195,14 +195,16 @@ def unresolved_findings(db: Session, project_id: uuid.UUID) -> dict[str, list[st
     from trellis.planning.profile import blocking_categories
     from trellis.requirements import service as requirements_service
 
-    analysis = requirements_service.analyze_project(db, project_id=project_id)
-    found: dict[str, list[str]] = {}
+    requirements = requirements_service.list_requirements(db, project_id=project_id)
+    analysis = requirements_service.analyze_requirements(requirements)
+    with_criteria = {r.code for r in requirements_service.as_inputs(requirements) if r.acceptance_criteria}
+    found: dict[str, list[tuple[str, str]]] = {}
     for result in analysis.requirements:
-        found[result.code] = [f.category for f in result.findings]
+        found[result.code] = [(f.category, f.field) for f in result.findings]
     for finding in analysis.findings:
         for code in finding.codes:
-            found.setdefault(code, []).append(finding.category)
-    return {code: blocking_categories(categories) for code, categories in found.items()}
+            found.setdefault(code, []).append((finding.category, "project"))
+    return {code: blocking_categories(pairs, has_criteria=code in with_criteria) for code, pairs in found.items()}
 
 
 def ensure_tracking_allowed(db: Session, project_id: uuid.UUID) -> Project:
