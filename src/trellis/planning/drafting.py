@@ -230,8 +230,10 @@ def draft_requirement(
             f"research:{profile.code}",
             f"Resolve the open questions in {profile.code}",
             f"{profile.code} has unresolved findings ({', '.join(profile.unclear)}) that decide what gets built. "
-            f"Answer them in refinement (POST /api/v1/projects/{{id}}/refine) so the build starts from a testable "
-            f"requirement." + "".join(f"\n- {point}" for point in profile.open_points) + f"\n\n{block}",
+            "Answer them (Trellis refinement, or a new version of the requirement) so the build starts from a "
+            f"testable requirement{':' if profile.open_points else '.'}"
+            + "".join(f"\n- {point}" for point in profile.open_points)
+            + f"\n\n{block}",
             "research",
             "build",
             phase,
