@@ -180,7 +180,7 @@ class RedisEventBus:
                 await asyncio.sleep(1.0)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]  # typed in newer redis
                     await client.aclose()
 
     async def aclose(self) -> None:
