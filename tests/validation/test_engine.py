@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from trellis.requirements.analysis import RequirementInput
-from trellis.validation import text
+from trellis.validation import indexing, text
 from trellis.validation.engine import requirements_hash, validate_repository
-from trellis.validation.indexing import index_repository, is_test_path
+from trellis.validation.indexing import _index_packed, _unpack, index_repository, index_source, is_test_path
 from trellis.validation.scoring import DIMENSIONS
 from trellis.validation.symbols import outline
 
@@ -75,6 +76,44 @@ def test_docstrings_and_comments_become_passages_and_symbol_docs() -> None:
     ]
     assert shape.symbols[0].doc == "Give the money back."
     assert shape.symbols[0].start_line == 1 and shape.symbols[0].end_line == 3
+
+
+def test_docstring_and_comment_markers_come_off() -> None:
+    source = (
+        b'def plan():\n    """Steps:\n\n    - parse the file\n    * check it\n    """\n'
+        b"    # // TODO: retry   later\n    #: option\n    return 1  # done */\n"
+    )
+    assert [p.text for p in outline(source, "python").passages] == [
+        "Steps: - parse the file check it",  # a dash is not a comment marker, a star is
+        "TODO: retry later",
+        ": option",
+        "done",
+    ]
+
+
+def test_words_of_any_text_are_those_of_the_word_pattern() -> None:
+    """The fast run-based tokeniser finds exactly the words of the regular expression, in order, for ASCII,
+    accented and non-Latin text, words starting with digits, and bytes that are not valid UTF-8."""
+    samples = [
+        "parseHTTPResponse(max_retry_count=3); 2fa_token x9 __init__",
+        "Modificá la facturación — naïve café, Größe ändern: 日本語のテキスト and 2ème prix",
+        "emoji 🚀launch, user\u2019s passwords, ΑΒΓ δέλτα",
+    ]
+    for sample in samples:
+        expected = [term for word in text.raw_words(sample) for term in text.word_terms(word)]
+        assert text.terms(sample) == expected
+        assert list(text.text_terms(sample.encode())) == expected
+        assert text.term_counts(sample.encode()) == Counter(expected)
+    broken = b"caf\xe9 ol\xc3 order\xffItems \xe2\x82total"
+    decoded = broken.decode("utf-8", "replace")
+    expected = [term for word in text.raw_words(decoded) for term in text.word_terms(word)]
+    assert list(text.text_terms(broken)) == expected and text.stem("total") in expected
+
+
+def test_worker_results_unpack_to_the_same_file() -> None:
+    source = b'class Cart:\n    """Items to buy."""\n    def add_item(self):  # add one\n        return "tea bag"\n'
+    item = ("shop/cart.py", "python", source)
+    assert _unpack(_index_packed([item])[0]) == index_source(*item)
 
 
 def test_test_files_are_recognised() -> None:
@@ -213,3 +252,16 @@ def test_parallel_indexing_gives_the_same_index_as_one_process() -> None:
     parallel = index_repository(fixture, workers=2, parallel_min_bytes=0)
     assert [f.path for f in parallel.files] == [f.path for f in serial.files] and len(serial.files) > 5
     assert parallel.files == serial.files and parallel.languages == serial.languages
+
+
+def test_a_worker_and_this_process_share_the_batches_in_walk_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(indexing, "BATCH_BYTES", 1)  # one file per batch
+    fixture = Path(__file__).parent / "fixtures" / "taskboard"
+    items = list(indexing._code_files(fixture, indexing.DEFAULT_MAX_FILE_BYTES, Counter()))
+    with indexing._Batches(2, 0) as batches:
+        for item in items:
+            batches.add(item)
+        assert len(batches.futures) == len(items) - 1  # every full batch went to the pool
+        batches.futures[0].result(timeout=120)  # the worker has done the first; this process takes from the back
+        files = batches.finish()
+    assert files == [index_source(*item) for item in items]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from trellis.requirements.analysis import RequirementInput
-from trellis.validation.indexing import DEFAULT_MAX_FILE_BYTES, CodeIndex, index_repository
+from trellis.validation.indexing import DEFAULT_MAX_FILE_BYTES, CodeIndex, index_repository, paused_gc
 from trellis.validation.scoring import (
     COMPLIANCE_THRESHOLD,
     Recommendation,
@@ -43,8 +43,10 @@ class ValidationReport:
 
     def as_dict(self, *, max_links: int | None = None) -> dict[str, Any]:
         """The CLI's and the API's JSON: requirements with ranked links, scores, unrequested files, advice."""
+        with paused_gc():  # the evidence of the links is worked out here
+            requirements = [_requirement_dict(result, max_links) for result in self.requirements]
         return {
-            "requirements": [_requirement_dict(result, max_links) for result in self.requirements],
+            "requirements": requirements,
             "scores": scores_dict(self.scores),
             "unrequested": [
                 {
@@ -111,11 +113,12 @@ def _requirement_dict(result: RequirementResult, max_links: int | None) -> dict[
 
 
 def validate_index(index: CodeIndex, requirements: Sequence[RequirementInput]) -> ValidationReport:
-    model = TraceModel(index, query_vocabulary(build_queries(requirements)))
-    traces = trace(index, requirements, model)
-    results = tuple(assess_requirement(req, tr, model) for req, tr in zip(requirements, traces, strict=True))
-    scores = score(results, model)
-    extra = tuple(unrequested(index, traces))
+    with paused_gc():
+        model = TraceModel(index, query_vocabulary(build_queries(requirements)))
+        traces = trace(index, requirements, model)
+        results = tuple(assess_requirement(req, tr, model) for req, tr in zip(requirements, traces, strict=True))
+        scores = score(results, model)
+        extra = tuple(unrequested(index, traces))
     return ValidationReport(
         requirements=results,
         scores=scores,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from trellis.validation import text
 
 if TYPE_CHECKING:
     from trellis.validation.indexing import SourceFile
+    from trellis.validation.symbols import Passage, Symbol
     from trellis.validation.tracing import QueryTerm
 
 _FIELD_REASONS = {
@@ -86,9 +88,54 @@ def shared_terms(matched: Sequence[QueryTerm], idf: Mapping[str, float]) -> Evid
     )
 
 
-def explain(source: SourceFile, query: Sequence[QueryTerm], idf: Mapping[str, float]) -> tuple[Evidence, ...]:
-    """Which fields matched which words, the best matching symbols (with line spans) and the best comment."""
+class FileTerms:
+    """A file's symbols and passages with their terms, and which of them contain each term. Built once per file and
+    kept by the trace model: one file is explained for many requirements, and most of its symbols and passages
+    share no word with a given one, so they are never looked at."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.symbols: list[tuple[Symbol, frozenset[str], frozenset[str]]] = []
+        self.passages: list[tuple[Passage, frozenset[str]]] = []
+        self._symbols_by_term: dict[str, list[int]] = defaultdict(list)
+        self._passages_by_term: dict[str, list[int]] = defaultdict(list)
+        for number, symbol in enumerate(source.symbols):
+            name_terms = _name_terms(symbol.name)
+            doc_terms = text.term_set(symbol.doc) if symbol.doc else frozenset()
+            self.symbols.append((symbol, name_terms, doc_terms))
+            for term in name_terms | doc_terms:
+                self._symbols_by_term[term].append(number)
+        for number, passage in enumerate(source.passages):
+            passage_terms = text.term_set(passage.text)
+            self.passages.append((passage, passage_terms))
+            for term in passage_terms:
+                self._passages_by_term[term].append(number)
+
+    def symbols_with(self, wanted: Iterable[str]) -> list[tuple[Symbol, frozenset[str], frozenset[str]]]:
+        """The symbols whose name or doc has any of the terms, in file order."""
+        found = _positions(self._symbols_by_term, wanted)
+        return [self.symbols[number] for number in found]
+
+    def passages_with(self, wanted: Iterable[str]) -> list[tuple[Passage, frozenset[str]]]:
+        """The passages that have any of the terms, in file order."""
+        return [self.passages[number] for number in _positions(self._passages_by_term, wanted)]
+
+
+def _positions(by_term: dict[str, list[int]], wanted: Iterable[str]) -> list[int]:
+    found: set[int] = set()
+    for term in wanted:
+        numbers = by_term.get(term)
+        if numbers:
+            found.update(numbers)
+    return sorted(found)
+
+
+def explain(
+    source: SourceFile, query: Sequence[QueryTerm], idf: Mapping[str, float], terms: FileTerms | None = None
+) -> tuple[Evidence, ...]:
+    """Which fields matched which words, the best matching symbols (with line spans) and the best comment.
+    `terms`: the file's FileTerms, when the caller keeps them (they are made here otherwise)."""
     by_term = {item.term: item for item in query}
+    terms = terms or FileTerms(source)
     evidence: list[Evidence] = []
     for field in ("name", "symbols", "doc", "path", "body"):
         counts = source.fields.get(field)
@@ -99,9 +146,7 @@ def explain(source: SourceFile, query: Sequence[QueryTerm], idf: Mapping[str, fl
             why = f"{_FIELD_REASONS[field]} " + ", ".join(f"'{word}'" for word in matched)
             evidence.append(Evidence("field", why, tuple(matched), field=field))
     ranked_symbols = []
-    for symbol in source.symbols:
-        name_terms = _name_terms(symbol.name)
-        doc_terms = text.term_set(symbol.doc) if symbol.doc else frozenset()
+    for symbol, name_terms, doc_terms in terms.symbols_with(by_term):
         in_name_weight = _weight(name_terms, by_term, idf)
         in_doc_weight = _weight(doc_terms - name_terms, by_term, idf)
         if in_name_weight or in_doc_weight:
@@ -132,8 +177,7 @@ def explain(source: SourceFile, query: Sequence[QueryTerm], idf: Mapping[str, fl
             )
         )
     best_passage = None
-    for passage in source.passages:
-        passage_terms = text.term_set(passage.text)
+    for passage, passage_terms in terms.passages_with(by_term):
         weight = _weight(passage_terms, by_term, idf)
         if weight > 0 and (best_passage is None or weight > best_passage[0]):
             best_passage = (weight, passage, passage_terms)

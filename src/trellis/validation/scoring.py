@@ -100,9 +100,8 @@ def _coverage(terms: Sequence[QueryTerm], files: Sequence[SourceFile], rarest: f
 
 
 def assess_requirement(requirement: RequirementInput, trace: RequirementTrace, model: TraceModel) -> RequirementResult:
-    by_path = {source.path: source for source in model.files}
-    linked = [by_path[link.path] for link in trace.linked]
-    tests = [by_path[link.path] for link in trace.linked_tests]
+    linked = trace.implementation.linked_sources
+    tests = trace.test_ranking.linked_sources
     rarest = math.log(1 + (len(model.files) + 0.5) / 0.5)
     own = _unigrams(trace.query, ("text", "criteria"))
     coverage = _coverage(own, linked, rarest, model.idf)
@@ -140,11 +139,10 @@ def assess_requirement(requirement: RequirementInput, trace: RequirementTrace, m
 def score(results: Sequence[RequirementResult], model: TraceModel) -> Scores:
     total = len(results) or 1
     mapped = [result for result in results if result.status != "missing"]
-    by_path = {source.path: source for source in model.files}
     quality_parts = []
     for result in mapped:
-        files = [by_path[link.path] for link in result.trace.linked]
-        tested = 1.0 if result.trace.linked_tests else 0.0
+        files = result.trace.implementation.linked_sources
+        tested = 1.0 if result.trace.test_ranking.linked_count else 0.0
         documented = sum(1 for f in files if f.passages) / len(files)
         reasonable = sum(1 for f in files if f.lines <= LARGE_FILE_LINES) / len(files)
         quality_parts.append(0.5 * tested + 0.25 * documented + 0.25 * reasonable)
@@ -163,18 +161,26 @@ def score(results: Sequence[RequirementResult], model: TraceModel) -> Scores:
 
 def unrequested(index: CodeIndex, traces: Sequence[RequirementTrace]) -> list[UnrequestedFile]:
     """Implementation files no requirement links to, with the requirement they came closest to."""
-    linked = {link.path for trace in traces for link in trace.linked}
-    closest: dict[int, tuple[float, str]] = {}  # by index position; the first requirement wins a tie
+    linked = {
+        position for trace in traces for position in trace.implementation.positions[: trace.implementation.linked_count]
+    }
+    # Per index position, the best score and its requirement; the first requirement wins a tie.
+    best_scores = [-1.0] * len(index.files)
+    best_codes: list[str | None] = [None] * len(index.files)
     for trace in traces:
-        for position, link_score in trace.implementation.absolute_scores():
-            if link_score > closest.get(position, (-1.0, ""))[0]:
-                closest[position] = (link_score, trace.code)
+        ranking = trace.implementation
+        for position, link_score in zip(ranking.positions, ranking.absolute_scores(), strict=True):
+            if link_score > best_scores[position]:
+                best_scores[position] = link_score
+                best_codes[position] = trace.code
     result = []
     for position, source in enumerate(index.files):
-        if source.is_test or source.path in linked:
+        if source.is_test or position in linked:
             continue
-        best_score, best_code = closest.get(position, (0.0, ""))
-        result.append(UnrequestedFile(source.path, source.language, len(source.symbols), best_code or None, best_score))
+        best_score = max(best_scores[position], 0.0)
+        result.append(
+            UnrequestedFile(source.path, source.language, len(source.symbols), best_codes[position], best_score)
+        )
     return result
 
 
@@ -208,7 +214,7 @@ def recommend(
                     result.code,
                 )
             )
-        if result.status != "missing" and not result.trace.linked_tests:
+        if result.status != "missing" and not result.trace.test_ranking.linked_count:
             advice.append(
                 Recommendation(
                     "add_tests", "medium", f"Add tests for {result.code}: no test file was traced to it.", result.code

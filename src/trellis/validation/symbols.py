@@ -11,7 +11,7 @@ import importlib
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import tree_sitter
 
@@ -100,7 +100,7 @@ _REGEX_COMMENT = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Symbol:
     name: str
     qualified_name: str  # "Cart.add_item"
@@ -110,7 +110,7 @@ class Symbol:
     doc: str  # docstring or the comment right above it; "" when none
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Passage:
     """A comment or docstring: prose written by people, the best evidence there is."""
 
@@ -169,8 +169,25 @@ _COMMENT_OPENERS = re.compile(r"^(\s*(/\*+|\*+/?|//+|#+|<!--|-->|<%--|--%>|\"\"\
 _COMMENT_CLOSER = re.compile(r"(\*+/|-->|--%>|\"\"\"|''')\s*$")
 
 
+_MARKER_STARTS = ("/", "*", "#", "<", "-", '"', "'")
+_MARKER_ENDS = ("/", ">", '"', "'")
+_TRIPLE_QUOTES = ('"""', "'''")
+
+
 def _clean_comment(text: str) -> str:
     """Comment markers and docstring quotes off; whitespace collapsed."""
+    # Most comments are one-line `#` comments or triple-quoted docstrings, and the regular expressions would only
+    # take off the leading #s or the quotes: unless a line starts with another marker, or one ends the text.
+    if text.startswith("#") and "\n" not in text:
+        words = text.lstrip("#").split()
+        if not words or not (words[0].startswith(_MARKER_STARTS) or words[-1].endswith(_MARKER_ENDS)):
+            return " ".join(words)
+    elif text.startswith(_TRIPLE_QUOTES) and len(text) >= 6 and text.endswith(text[:3]):
+        inner = text[3:-3]
+        if not inner.rstrip().endswith(_MARKER_ENDS) and not any(
+            line.lstrip().startswith(_MARKER_STARTS) for line in inner.split("\n")
+        ):
+            return " ".join(inner.split())
     return " ".join(_COMMENT_CLOSER.sub(" ", _COMMENT_OPENERS.sub(" ", text)).split())
 
 
@@ -184,17 +201,18 @@ def outline(source: bytes, language: str) -> Outline:
     comments: list[Passage] = []
     docstrings: list[Passage] = []
     found: list[_Found] = []
+    kinds = compiled.kinds
     for pattern, captures in tree_sitter.QueryCursor(compiled.query).matches(tree.root_node):
         if pattern < definitions:
-            node, name_node = captures["symbol"][0], captures["name"][0]
+            node = captures["symbol"][0]
             found.append(
                 _Found(
                     node.start_byte,
                     node.end_byte,
                     node.start_point[0] + 1,
                     node.end_point[0] + 1,
-                    _text(name_node),
-                    compiled.kinds[pattern],
+                    _text(captures["name"][0]),
+                    kinds[pattern],
                 )
             )
             continue
@@ -209,8 +227,7 @@ def outline(source: bytes, language: str) -> Outline:
     return Outline(_nest(found, passages), tuple(passages))
 
 
-@dataclass(frozen=True)
-class _Found:
+class _Found(NamedTuple):  # a tuple: made for every definition, hashed and sorted
     start_byte: int
     end_byte: int
     start_line: int

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import chain, pairwise
 
 import snowballstemmer
 
@@ -119,6 +121,8 @@ _ENGLISH = snowballstemmer.stemmer("english")
 
 def fold(text: str) -> str:
     """Lower case without accents, so "Modificá" and "modifica" meet."""
+    if text.isascii():  # nothing to decompose: most words of code
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -153,43 +157,60 @@ def raw_words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-# ASCII letters and digits stay, every other byte becomes a space: on ASCII text, `translate` + `split` finds the
-# same words as _WORD several times faster (a word that starts with digits is split there, like _WORD does).
-ASCII_WORD_BYTES = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
+# ASCII letters and digits and every non-ASCII byte stay, all other bytes become spaces: `translate` + `split` then
+# cut a text into runs at ASCII punctuation and spaces. These never belong to a UTF-8 sequence and _WORD never
+# matches across them, so _WORD over each decoded run finds the same words as over the whole decoded text; an ASCII
+# run is one word (after its leading digits, which _WORD splits off and which give no term).
+_RUN_BYTES = bytes(c if c >= 128 or chr(c).isalnum() else 32 for c in range(256))
 _DIGITS = b"0123456789"
-cached_token_terms: dict[bytes, tuple[str, ...]] = {}
-_TOKEN_CACHE_LIMIT = 500_000
+_RUN_CACHE_LIMIT = 500_000  # distinct runs kept; past this the cache starts again
 
 
-def token_terms(token: bytes) -> tuple[str, ...]:
-    """word_terms of one ASCII token from `ascii_tokens`, cached by the bytes themselves (no decoding per use)."""
-    found = cached_token_terms.get(token)
-    if found is None:
-        word = token.lstrip(_DIGITS) if token[0] in _DIGITS else token  # "2fa" is "2" (no term) and "fa"
-        found = word_terms(word.decode("ascii")) if word else ()
-        if len(cached_token_terms) >= _TOKEN_CACHE_LIMIT:
-            cached_token_terms.clear()
-        cached_token_terms[token] = found
-    return found
+def _run_terms(run: bytes) -> tuple[str, ...]:
+    if not run.isascii():
+        return tuple(chain.from_iterable(map(word_terms, _WORD.findall(run.decode("utf-8", "replace")))))
+    word = run.lstrip(_DIGITS) if run[0] in _DIGITS else run  # "2fa" is "2" (no term) and "fa"
+    return word_terms(word.decode("ascii")) if word else ()
 
 
-def ascii_tokens(data: bytes) -> list[bytes]:
-    """The letter-and-digit runs of ASCII bytes, in order."""
-    return data.translate(ASCII_WORD_BYTES).split()
+class _RunTerms(dict[bytes, tuple[str, ...]]):
+    """Terms by run, filled on first lookup: a run seen before costs one dict lookup, done in C by `map`."""
+
+    def __missing__(self, run: bytes) -> tuple[str, ...]:
+        if len(self) >= _RUN_CACHE_LIMIT:
+            self.clear()
+        found = self[run] = _run_terms(run)
+        return found
+
+
+_run_terms_cache = _RunTerms()
+
+
+def _runs(source: str | bytes) -> list[bytes]:
+    data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+    return data.translate(_RUN_BYTES).split()
+
+
+def text_terms(source: str | bytes) -> Iterator[str]:
+    """All terms of a text (str, or bytes read as UTF-8), in order: the same as `word_terms` of every _WORD match,
+    found by cutting the text into runs with `translate` + `split` and looking each run's terms up."""
+    return chain.from_iterable(map(_run_terms_cache.__getitem__, _runs(source)))
+
+
+def term_counts(source: str | bytes) -> Counter[str]:
+    """Counter(text_terms(source)), faster for long texts: runs are counted first, and each distinct run's terms
+    are added once (code repeats its identifiers a lot)."""
+    counts: Counter[str] = Counter()
+    get = counts.get
+    for run, times in Counter(_runs(source)).items():
+        for term in _run_terms_cache[run]:
+            counts[term] = get(term, 0) + times
+    return counts
 
 
 def terms(text: str) -> list[str]:
     """All terms of a text, in order (duplicates kept: counts matter)."""
-    out: list[str] = []
-    if text.isascii():
-        cached = cached_token_terms
-        for token in ascii_tokens(text.encode("ascii")):
-            found = cached.get(token)
-            out.extend(token_terms(token) if found is None else found)
-        return out
-    for word in _WORD.findall(text):
-        out.extend(word_terms(word))
-    return out
+    return list(text_terms(text))
 
 
 @lru_cache(maxsize=100_000)
@@ -198,17 +219,13 @@ def term_set(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
-def bigrams(sequence: Iterable[str]) -> Iterator[str]:
+def bigrams(sequence: Iterable[str]) -> list[str]:
     """Adjacent term pairs as one term ("patient record" and `PatientRecord` both give "patient record")."""
-    previous: str | None = None
-    for term in sequence:
-        if previous is not None and previous != term:
-            yield f"{previous} {term}"
-        previous = term
+    return [f"{first} {second}" for first, second in pairwise(sequence) if first != second]
 
 
 def identifier_bigrams(identifier: str) -> list[str]:
-    return list(bigrams(word_terms(identifier)))
+    return bigrams(word_terms(identifier))
 
 
 def _stemmed_groups() -> dict[str, frozenset[str]]:

@@ -20,7 +20,7 @@ from functools import cached_property
 
 from trellis.requirements.analysis import RequirementInput
 from trellis.validation import text
-from trellis.validation.evidence import Evidence, explain, shared_terms
+from trellis.validation.evidence import Evidence, FileTerms, explain, shared_terms
 from trellis.validation.indexing import FIELDS, CodeIndex, SourceFile
 
 # A word in a file's name says more than one in a comment, which says more than one deep in a body.
@@ -37,6 +37,8 @@ ABSOLUTE_FLOOR = 0.05  # ... and the best file reaches this fraction of the best
 FLOOR_REFERENCE_TERMS = 12  # longer requirements get a lower floor: one file rarely covers a long use case
 EVIDENCE_DEPTH = 25  # fields, symbols and passages are explained for linked files and the first N of each list;
 # the others get the list of words they share with the requirement
+FILE_TERMS_KEPT = 4096  # files whose symbols and passages by term are kept for evidence (a file is explained for
+# many requirements); past this the cache starts again, so memory stays bounded on any tree
 
 
 @dataclass(frozen=True)
@@ -85,11 +87,12 @@ class Ranking:
         absolute = min(1.0, score / self.ceiling) if self.ceiling else 0.0
         linked = rank < self.linked_count
         detailed = linked or rank < EVIDENCE_DEPTH
-        query, idf = self.query, self.model.idf
+        query, model = self.query, self.model
+        idf = model.idf
 
         def explained() -> tuple[Evidence, ...]:
             if detailed:
-                return explain(source, query, idf)
+                return explain(source, query, idf, model.file_terms(position))
             return (shared_terms(matched_terms(source, query), idf),)
 
         return FileLink(source.path, round(absolute, 4), round(relative, 4), linked, self.role, explained)
@@ -98,11 +101,18 @@ class Ranking:
         end = len(self.positions) if count is None else min(count, len(self.positions))
         return tuple(self.link(rank) for rank in range(end))
 
-    def absolute_scores(self) -> Iterable[tuple[int, float]]:
-        """(position, rounded absolute score) of every candidate, best first, without making FileLinks."""
+    def absolute_scores(self) -> list[float]:
+        """The rounded absolute score of every candidate, best first (as `positions`), without making FileLinks."""
         ceiling = self.ceiling
-        for position, score in zip(self.positions, self.raw, strict=True):
-            yield position, round(min(1.0, score / ceiling) if ceiling else 0.0, 4)
+        if not ceiling:
+            return [0.0] * len(self.raw)
+        return [round(min(1.0, score / ceiling), 4) for score in self.raw]
+
+    @property
+    def linked_sources(self) -> list[SourceFile]:
+        """The linked files themselves, best first, without making FileLinks."""
+        files = self.model.files
+        return [files[position] for position in self.positions[: self.linked_count]]
 
 
 def matched_terms(source: SourceFile, query: Sequence[QueryTerm]) -> list[QueryTerm]:
@@ -168,6 +178,16 @@ class TraceModel:
         by_path = sorted(range(len(self.files)), key=lambda position: self.files[position].path)
         self.implementation_order = [p for p in by_path if not self.files[p].is_test]
         self.test_order = [p for p in by_path if self.files[p].is_test]
+        self._file_terms: dict[int, FileTerms] = {}
+
+    def file_terms(self, position: int) -> FileTerms:
+        """The symbols and passages of a file by term, for evidence; kept for the files explained most recently."""
+        found = self._file_terms.get(position)
+        if found is None:
+            if len(self._file_terms) >= FILE_TERMS_KEPT:
+                self._file_terms.clear()
+            found = self._file_terms[position] = FileTerms(self.files[position])
+        return found
 
     def score(self, query: Sequence[QueryTerm]) -> list[float]:
         """Raw score per file position (0.0 for files sharing no term with the query)."""
