@@ -137,6 +137,8 @@ def test_index_skips_binaries_vendored_huge_and_links_leaving_the_root(tmp_path:
     (repo / "src" / "big.py").write_text("x = 1\n" * 300_000)
     (repo / "node_modules" / "lib").mkdir(parents=True)
     (repo / "node_modules" / "lib" / "index.js").write_text("function vendored() {}\n")
+    (repo / "src" / "_vendor" / "six").mkdir(parents=True)  # pip's and setuptools' copies of other packages
+    (repo / "src" / "_vendor" / "six" / "__init__.py").write_text("def vendored():\n    pass\n")
     (repo / "README.md").write_text("# not code\n")
     outside = tmp_path / "secret.py"
     outside.write_text("API_KEY = 'outside the repository'\n")
@@ -149,7 +151,7 @@ def test_index_skips_binaries_vendored_huge_and_links_leaving_the_root(tmp_path:
     assert index.skipped["too_large"] == 1
     assert index.skipped["outside_root"] == 1
     assert index.skipped["linked_directory"] == 1
-    assert index.skipped["vendored"] == 1
+    assert index.skipped["vendored"] == 2
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:

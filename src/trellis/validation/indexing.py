@@ -41,7 +41,8 @@ LANGUAGES: dict[str, str] = {
 SKIPPED_DIRECTORIES = _words(
     """
     .git .hg .svn .idea .vscode .tox .nox .venv venv env .mypy_cache .pytest_cache .ruff_cache __pycache__
-    node_modules bower_components jspm_packages vendor vendors third_party thirdparty third-party external externals
+    node_modules bower_components jspm_packages vendor vendors _vendor _vendored third_party thirdparty third-party
+    external externals
     dist build out target bin obj .gradle .next .nuxt coverage htmlcov site-packages .eggs .cache .terraform
     """
 )
