@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from trellis.validation import indexing, text
 from trellis.validation.engine import requirements_hash, validate_repository
 from trellis.validation.indexing import _index_packed, _unpack, index_repository, index_source, is_test_path
 from trellis.validation.scoring import DIMENSIONS
-from trellis.validation.symbols import outline
+from trellis.validation.symbols import _compiled, _python_nodes, _query_nodes, outline
 
 
 def test_identifiers_split_on_camel_snake_and_acronyms() -> None:
@@ -89,6 +90,77 @@ def test_docstring_and_comment_markers_come_off() -> None:
         ": option",
         "done",
     ]
+
+
+TRICKY_PYTHON = b'''"""Module doc # not a comment."""
+import re  # a comment after code
+PATTERN = re.compile("#[0-9a-f]{6}")  # a "#" inside a string first
+CONFIG = {
+    "retries": 3,  # a comment inside an expression
+    # a comment on its own line inside a literal
+}
+
+
+@decorator(
+    option=True,  # inside the decorator's arguments
+)
+async def fetch(url):
+    """Fetch a URL."""
+    def inner():
+        "single-quoted docstring"; "second", "third"
+    return lambda: f"{url}#fragment"
+
+
+class Shape:
+    """A shape."""
+
+    class Inner:
+        pass
+
+    def area(self):
+        match self:
+            case Shape():
+                """doc in a case"""
+            case _:
+                pass
+        try:
+            pass
+        except* ValueError:
+            def handler(): pass
+        else:
+            "else doc"
+        finally:
+            for x in range(3):
+                while x:
+                    with open(x) as f:
+                        if f: "if doc"
+                        elif x: "elif doc"
+
+
+def broken(:
+    """Broken signature."""
+    x = [1, 2  # unclosed
+def after_error():
+    pass
+'''
+
+
+def test_the_python_walk_finds_exactly_what_the_python_query_finds() -> None:
+    compiled = _compiled("python")
+    tree = compiled.parser.parse(TRICKY_PYTHON)
+    assert tree.root_node.has_error  # the error branch is exercised too
+
+    def spans(found: tuple[list[Any], list[Any], list[Any]]) -> tuple[list[Any], ...]:
+        definitions, comments, docstrings = found
+        return (
+            sorted((node.start_byte, name.text, kind) for node, name, kind in definitions),
+            [node.text for node in comments],
+            [node.text for node in docstrings],
+        )
+
+    by_walk = spans(_python_nodes(tree.root_node, TRICKY_PYTHON))
+    assert by_walk == spans(_query_nodes(compiled, tree.root_node))
+    assert len(by_walk[0]) == 7 and len(by_walk[1]) == 6 and b'"""doc in a case"""' in by_walk[2]
 
 
 def test_words_of_any_text_are_those_of_the_word_pattern() -> None:

@@ -244,27 +244,36 @@ class _Batches:
 
     def finish(self) -> list[SourceFile]:
         results: list[list[SourceFile] | None] = [None] * len(self.batches)
-        started = len(self.futures)
+        front = 0  # the workers' results before this batch are unpacked already
         for number in reversed(range(len(self.batches))):
-            if number < started and not self.futures[number].cancel():
+            if number < len(self.futures) and not self.futures[number].cancel():
                 break  # a worker has it, and every batch before it
             results[number] = [index_source(*item) for item in self.batches[number]]
-        for number in range(len(self.batches)):
-            if results[number] is None:
-                try:
-                    results[number] = [_unpack(packed) for packed in self.futures[number].result()]
-                except BrokenProcessPool:
-                    # A worker could not start (a main module without an `if __name__ == "__main__"` guard,
-                    # no memory...): the same files, in this process.
-                    results[number] = [index_source(*item) for item in self.batches[number]]
-        return [source for result in results if result for source in result]
+            # Unpack what the workers have finished as it comes, not all at the end while they wait.
+            while front < min(number, len(self.futures)) and self.futures[front].done():
+                results[front] = self._result(front)
+                front += 1
+        return [
+            source
+            for number, result in enumerate(results)
+            for source in (result if result is not None else self._result(number))
+        ]
+
+    def _result(self, number: int) -> list[SourceFile]:
+        try:
+            return [_unpack(packed) for packed in self.futures[number].result()]
+        except BrokenProcessPool:
+            # A worker could not start (a main module without an `if __name__ == "__main__"` guard, no memory...):
+            # the same files, in this process.
+            return [index_source(*item) for item in self.batches[number]]
 
     def __enter__(self) -> _Batches:
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+            # Not waiting for the workers to exit (they free their memory for a few tenths of a second).
+            self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 # A SourceFile as plain tuples, dicts and strings: pickled and unpickled several times faster than the dataclasses.
@@ -325,13 +334,7 @@ def index_source(path: str, language: str, source: bytes) -> SourceFile:
         "name": Counter([*name_terms, *text.bigrams(name_terms)]),
         "path": Counter(chain.from_iterable(map(text.word_terms, folder.split("/") if folder else ()))),
     }
-    symbol_terms: Counter[str] = Counter()
-    for symbol in shape.symbols:
-        parts = text.word_terms(symbol.name)
-        symbol_terms.update(parts)
-        if len(parts) > 1:
-            symbol_terms.update(text.bigrams(parts))
-    fields["symbols"] = symbol_terms
+    fields["symbols"] = Counter(chain.from_iterable(text.identifier_terms(symbol.name) for symbol in shape.symbols))
     # Comments and docstrings keep their word pairs; string literals add words only (they are many and noisy).
     passage_sequence = text.terms("\n".join(passage.text for passage in shape.passages))
     doc_terms: Counter[str] = Counter(passage_sequence)

@@ -197,34 +197,88 @@ def outline(source: bytes, language: str) -> Outline:
         return Outline((), _regex_passages(source))
     compiled = _compiled(language)
     tree = compiled.parser.parse(source)
-    definitions = len(compiled.kinds)
-    comments: list[Passage] = []
-    docstrings: list[Passage] = []
-    found: list[_Found] = []
-    kinds = compiled.kinds
-    for pattern, captures in tree_sitter.QueryCursor(compiled.query).matches(tree.root_node):
-        if pattern < definitions:
-            node = captures["symbol"][0]
-            found.append(
-                _Found(
-                    node.start_byte,
-                    node.end_byte,
-                    node.start_point[0] + 1,
-                    node.end_point[0] + 1,
-                    _text(captures["name"][0]),
-                    kinds[pattern],
-                )
-            )
+    if language == "python":
+        definitions, comment_nodes, docstring_nodes = _python_nodes(tree.root_node, source)
+    else:
+        definitions, comment_nodes, docstring_nodes = _query_nodes(compiled, tree.root_node)
+    found = [
+        _Found(node.start_byte, node.end_byte, node.start_point[0] + 1, node.end_point[0] + 1, _text(name), kind)
+        for node, name, kind in definitions
+    ]
+    passages: list[Passage] = []
+    for kind, nodes in (("comment", comment_nodes), ("docstring", docstring_nodes)):
+        for node in nodes:
+            text = _clean_comment(_text(node))
+            if text:
+                passages.append(Passage(node.start_point[0] + 1, node.end_point[0] + 1, text, kind))
+    passages.sort(key=lambda p: (p.start_line, p.end_line))  # stable: on one line, a comment first
+    return Outline(_nest(found, passages), tuple(passages))
+
+
+_Nodes = tuple[list[tuple[tree_sitter.Node, tree_sitter.Node, str]], list[tree_sitter.Node], list[tree_sitter.Node]]
+
+
+def _query_nodes(compiled: _Compiled, root: tree_sitter.Node) -> _Nodes:
+    """(definition, its name, kind), comment and docstring nodes, in document order, by the language's query."""
+    definitions: list[tuple[tree_sitter.Node, tree_sitter.Node, str]] = []
+    comments: list[tree_sitter.Node] = []
+    docstrings: list[tree_sitter.Node] = []
+    count = len(compiled.kinds)
+    for pattern, captures in tree_sitter.QueryCursor(compiled.query).matches(root):
+        if pattern < count:
+            definitions.append((captures["symbol"][0], captures["name"][0], compiled.kinds[pattern]))
             continue
         for capture, nodes in captures.items():
-            kind, into = ("docstring", docstrings) if capture == "doc" else ("comment", comments)
-            for node in nodes:
-                text = _clean_comment(_text(node))
-                if text:
-                    into.append(Passage(node.start_point[0] + 1, node.end_point[0] + 1, text, kind))
-    passages = comments + docstrings
-    passages.sort(key=lambda p: (p.start_line, p.end_line))
-    return Outline(_nest(found, passages), tuple(passages))
+            (docstrings if capture == "doc" else comments).extend(nodes)
+    return definitions, comments, docstrings
+
+
+# Python statements - and so definitions and docstrings - only ever sit in these nodes (or below a parse error),
+# and every comment starts with "#": the same nodes as the Python query are found without walking into
+# expressions, which hold most of a tree's nodes. tests/validation checks both ways agree.
+_PYTHON_STATEMENT_HOLDERS = frozenset(
+    (
+        *("module", "block", "decorated_definition", "class_definition", "function_definition", "ERROR"),
+        *("if_statement", "elif_clause", "else_clause", "for_statement", "while_statement", "with_statement"),
+        *("try_statement", "except_clause", "except_group_clause", "finally_clause", "match_statement", "case_clause"),
+    )
+)
+_PYTHON_DEFINITIONS = {"class_definition": "class", "function_definition": "function"}
+
+
+def _python_nodes(root: tree_sitter.Node, source: bytes) -> _Nodes:
+    definitions: list[tuple[tree_sitter.Node, tree_sitter.Node, str]] = []
+    docstrings: list[tree_sitter.Node] = []
+    errors = root.has_error  # most files parse cleanly: no node to check for errors below
+    stack = [root]
+    while stack:
+        for child in stack.pop().children:
+            kind = child.type
+            if kind in _PYTHON_STATEMENT_HOLDERS:
+                stack.append(child)
+                if kind in _PYTHON_DEFINITIONS:
+                    name = child.child_by_field_name("name")
+                    if name is not None and name.type == "identifier":
+                        definitions.append((child, name, _PYTHON_DEFINITIONS[kind]))
+            elif kind == "expression_statement":
+                for part in child.children:
+                    if part.type == "string":
+                        docstrings.append(part)
+                if errors and child.has_error:
+                    stack.append(child)
+            elif errors and child.has_error:
+                stack.append(child)
+    docstrings.sort(key=lambda node: node.start_byte)
+    comments = []
+    position = source.find(b"#")
+    while position != -1:
+        node = root.descendant_for_byte_range(position, position + 1)
+        if node is not None and node.type == "comment" and node.start_byte == position:
+            comments.append(node)
+            position = source.find(b"#", node.end_byte)
+        else:  # a "#" in a string
+            position = source.find(b"#", position + 1)
+    return definitions, comments, docstrings
 
 
 class _Found(NamedTuple):  # a tuple: made for every definition, hashed and sorted

@@ -228,6 +228,13 @@ def identifier_bigrams(identifier: str) -> list[str]:
     return bigrams(word_terms(identifier))
 
 
+@lru_cache(maxsize=200_000)
+def identifier_terms(identifier: str) -> tuple[str, ...]:
+    """The terms of a name and its adjacent term pairs ("addItem" -> add, item, "add item"): a symbol's words."""
+    parts = word_terms(identifier)
+    return (*parts, *bigrams(parts)) if len(parts) > 1 else parts
+
+
 def _stemmed_groups() -> dict[str, frozenset[str]]:
     by_term: dict[str, set[str]] = {}
     for group in SYNONYM_GROUPS:
