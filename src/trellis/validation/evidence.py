@@ -62,15 +62,16 @@ def _matched(
     return list(dict.fromkeys(q.surface for q in hits))[:MAX_TERMS]
 
 
-def _weight(terms: frozenset[str], query: Mapping[str, QueryTerm], idf: Mapping[str, float]) -> float:
-    # Summed in sorted order: a set's order follows string hashes, which change between processes, and a
-    # different float rounding would let two equally good symbols or passages swap from one run to the next.
-    return sum(query[t].weight * idf.get(t, 0.0) for t in sorted(t for t in terms if t in query))
+def _weight(terms: frozenset[str], weights: Mapping[str, float]) -> float:
+    """The summed q * idf of the query terms among `terms` (`weights`: q * idf by query term).
+    Summed in sorted order: a set's order follows string hashes, which change between processes, and a different
+    float rounding would let two equally good symbols or passages swap from one run to the next."""
+    return sum([weights[term] for term in sorted(weights.keys() & terms)])
 
 
 @lru_cache(maxsize=100_000)
 def _name_terms(name: str) -> frozenset[str]:
-    return frozenset(text.word_terms(name)) | frozenset(text.identifier_bigrams(name))
+    return frozenset(text.identifier_terms(name))
 
 
 def _name_coverage(name: str, query: Mapping[str, QueryTerm]) -> float:
@@ -135,6 +136,7 @@ def explain(
     """Which fields matched which words, the best matching symbols (with line spans) and the best comment.
     `terms`: the file's FileTerms, when the caller keeps them (they are made here otherwise)."""
     by_term = {item.term: item for item in query}
+    weights = {term: item.weight * idf.get(term, 0.0) for term, item in by_term.items()}
     terms = terms or FileTerms(source)
     evidence: list[Evidence] = []
     for field in ("name", "symbols", "doc", "path", "body"):
@@ -147,8 +149,8 @@ def explain(
             evidence.append(Evidence("field", why, tuple(matched), field=field))
     ranked_symbols = []
     for symbol, name_terms, doc_terms in terms.symbols_with(by_term):
-        in_name_weight = _weight(name_terms, by_term, idf)
-        in_doc_weight = _weight(doc_terms - name_terms, by_term, idf)
+        in_name_weight = _weight(name_terms, weights)
+        in_doc_weight = _weight(doc_terms - name_terms, weights)
         if in_name_weight or in_doc_weight:
             ranked_symbols.append(
                 ((in_name_weight, _name_coverage(symbol.name, by_term), in_doc_weight), symbol, name_terms, doc_terms)
@@ -178,7 +180,7 @@ def explain(
         )
     best_passage = None
     for passage, passage_terms in terms.passages_with(by_term):
-        weight = _weight(passage_terms, by_term, idf)
+        weight = _weight(passage_terms, weights)
         if weight > 0 and (best_passage is None or weight > best_passage[0]):
             best_passage = (weight, passage, passage_terms)
     if best_passage:

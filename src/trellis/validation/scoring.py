@@ -164,15 +164,21 @@ def unrequested(index: CodeIndex, traces: Sequence[RequirementTrace]) -> list[Un
     linked = {
         position for trace in traces for position in trace.implementation.positions[: trace.implementation.linked_count]
     }
-    # Per index position, the best score and its requirement; the first requirement wins a tie.
+    # Per index position, the best (rounded) score and its requirement; the first requirement wins a tie. A score
+    # can only round above the best so far when it is more than half a unit of the 4th decimal above it, so the
+    # (slow) rounding is done for those few only.
     best_scores = [-1.0] * len(index.files)
     best_codes: list[str | None] = [None] * len(index.files)
     for trace in traces:
         ranking = trace.implementation
-        for position, link_score in zip(ranking.positions, ranking.absolute_scores(), strict=True):
-            if link_score > best_scores[position]:
-                best_scores[position] = link_score
-                best_codes[position] = trace.code
+        ceiling = ranking.ceiling
+        for position, raw in zip(ranking.positions, ranking.raw, strict=True):
+            ratio = min(1.0, raw / ceiling) if ceiling else 0.0
+            if ratio > best_scores[position] + 0.00004:
+                link_score = round(ratio, 4)
+                if link_score > best_scores[position]:
+                    best_scores[position] = link_score
+                    best_codes[position] = trace.code
     result = []
     for position, source in enumerate(index.files):
         if source.is_test or position in linked:

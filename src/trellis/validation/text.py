@@ -224,10 +224,6 @@ def bigrams(sequence: Iterable[str]) -> list[str]:
     return [f"{first} {second}" for first, second in pairwise(sequence) if first != second]
 
 
-def identifier_bigrams(identifier: str) -> list[str]:
-    return bigrams(word_terms(identifier))
-
-
 @lru_cache(maxsize=200_000)
 def identifier_terms(identifier: str) -> tuple[str, ...]:
     """The terms of a name and its adjacent term pairs ("addItem" -> add, item, "add item"): a symbol's words."""

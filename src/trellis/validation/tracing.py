@@ -101,13 +101,6 @@ class Ranking:
         end = len(self.positions) if count is None else min(count, len(self.positions))
         return tuple(self.link(rank) for rank in range(end))
 
-    def absolute_scores(self) -> list[float]:
-        """The rounded absolute score of every candidate, best first (as `positions`), without making FileLinks."""
-        ceiling = self.ceiling
-        if not ceiling:
-            return [0.0] * len(self.raw)
-        return [round(min(1.0, score / ceiling), 4) for score in self.raw]
-
     @property
     def linked_sources(self) -> list[SourceFile]:
         """The linked files themselves, best first, without making FileLinks."""
