@@ -15,6 +15,7 @@ from trellis.validation.engine import requirements_hash, validate_repository
 from trellis.validation.indexing import _index_packed, _unpack, index_repository, index_source, is_test_path
 from trellis.validation.scoring import DIMENSIONS
 from trellis.validation.symbols import _compiled, _python_nodes, _query_nodes, outline
+from trellis.validation.tracing import build_queries
 
 
 def test_identifiers_split_on_camel_snake_and_acronyms() -> None:
@@ -339,3 +340,75 @@ def test_a_worker_and_this_process_share_the_batches_in_walk_order(monkeypatch: 
         batches.futures[0].result(timeout=120)  # the worker has done the first; this process takes from the back
         files = batches.finish()
     assert files == [index_source(*item) for item in items]
+
+
+TICK = {
+    "tick/schedule.py": (
+        '"""Schedules: when a job runs next, read from a crontab-like schedule file."""\n'
+        "from tick.cron import parse_expression\n\n\n"
+        "class Schedule:\n"
+        '    """A cron expression and the time zone it is read in."""\n\n'
+        "    def __init__(self, expression, zone):\n"
+        "        self.fields = parse_expression(expression)\n"
+        "        self.zone = zone\n\n"
+        "    def next_run(self, after):\n"
+        '        """The next run time of the cron expression after `after`."""\n'
+        "        return self.fields.first_match(after, self.zone)\n\n"
+        "    def previous_run(self, before):\n"
+        "        return self.fields.last_match(before, self.zone)\n\n\n"
+        "def load_schedule_file(path):\n"
+        '    """One schedule per line of the file."""\n'
+        "    with open(path) as handle:\n"
+        "        return [Schedule(line, 'UTC') for line in handle if line.strip()]\n"
+    ),
+    "tick/cron.py": (
+        '"""Cron expressions: minute, hour, day of month, month, weekday."""\n\n\n'
+        "def parse_expression(expression):\n"
+        "    minute, hour, day, month, weekday = expression.split()\n"
+        "    return CronFields(minute, hour, day, month, weekday)\n\n\n"
+        "class CronFields:\n"
+        "    def __init__(self, *fields):\n"
+        "        self.fields = fields\n"
+    ),
+    "tests/test_schedule.py": (
+        "from tick.schedule import Schedule\n\n\n"
+        "def test_next_run_of_an_hourly_schedule():\n"
+        "    assert Schedule('0 * * * *', 'UTC').next_run(0) is not None\n"
+    ),
+}
+TICK_REQUIREMENTS = [
+    RequirementInput("TICK-1", "Compute the next run time of a cron expression."),
+    RequirementInput("TICK-2", "Export the schedule as an iCal file."),
+    RequirementInput("TICK-3", "Schedules can be loaded from a file, one per line."),
+]
+
+
+def test_a_requirement_whose_key_terms_no_code_mentions_is_missing(tmp_path: Path) -> None:
+    """iCal export is not implemented at all: the schedule code shares 'schedule' and 'file' with it, but not
+    'iCal', its distinctive word, so nothing is linked and it is missing rather than partial."""
+    report = validate_repository(_write(tmp_path, TICK), TICK_REQUIREMENTS)
+    results = {result.code: result for result in report.requirements}
+    ical = results["TICK-2"]
+    assert ical.status == "missing" and not ical.trace.linked
+    assert ical.trace.lacks_key_terms and "ical" in [item.surface for item in ical.trace.key_terms]
+    assert ical.trace.links and ical.trace.links[0].path == "tick/schedule.py"  # still ranked, as a candidate
+    advice = [r.message for r in report.recommendations if r.requirement == "TICK-2" and r.kind == "implement"]
+    assert advice and "ical" in advice[0]
+    # the implemented ones keep their links: their key words are in the code
+    assert results["TICK-1"].status == "implemented"
+    assert results["TICK-1"].trace.linked[0].path in ("tick/schedule.py", "tick/cron.py")
+    assert results["TICK-3"].status != "missing"
+    assert "tick/schedule.py" in [link.path for link in results["TICK-3"].trace.linked]
+    assert "TICK-2" in report.as_dict()["gaps"]["missing"]
+
+
+def test_words_written_like_names_are_key_candidates_unless_the_text_shouts() -> None:
+    queries = build_queries(
+        [
+            RequirementInput("A", "Invoices are sent as PDF or through the OAuth-protected iCal feed."),
+            RequirementInput("B", "THE SYSTEM SHALL SEND INVOICES AS PDF."),
+        ]
+    )
+    named = {item.surface for item in queries["A"] if item.named}
+    assert named == {"pdf", "oauth", "ical"}
+    assert not [item for item in queries["B"] if item.named]

@@ -5,14 +5,13 @@ Every number is a fraction in 0..1 (shown as a percentage); docs/validation.md g
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from trellis.requirements.analysis import RequirementInput
 from trellis.validation import text
 from trellis.validation.indexing import CodeIndex, SourceFile
-from trellis.validation.tracing import QueryTerm, RequirementTrace, TraceModel
+from trellis.validation.tracing import QueryTerm, RequirementTrace, TraceModel, mentions
 
 # Seed 000, "Validation Criteria Framework": weight and pass threshold (strictly above) per dimension.
 DIMENSIONS = {
@@ -84,8 +83,7 @@ def _unigrams(query: Sequence[QueryTerm], sources: tuple[str, ...]) -> list[Quer
 
 
 def _present(term: str, files: Sequence[SourceFile], fields: tuple[str, ...]) -> bool:
-    variants = {term, *text.synonyms(term)}
-    return any(variant in source.fields.get(name, ()) for source in files for name in fields for variant in variants)
+    return mentions(files, term, fields)
 
 
 _ALL_FIELDS = ("name", "path", "symbols", "doc", "body")
@@ -102,7 +100,7 @@ def _coverage(terms: Sequence[QueryTerm], files: Sequence[SourceFile], rarest: f
 def assess_requirement(requirement: RequirementInput, trace: RequirementTrace, model: TraceModel) -> RequirementResult:
     linked = trace.implementation.linked_sources
     tests = trace.test_ranking.linked_sources
-    rarest = math.log(1 + (len(model.files) + 0.5) / 0.5)
+    rarest = model.rarest_idf
     own = _unigrams(trace.query, ("text", "criteria"))
     coverage = _coverage(own, linked, rarest, model.idf)
     criteria_met = 0
@@ -195,7 +193,18 @@ def recommend(
 ) -> list[Recommendation]:
     advice: list[Recommendation] = []
     for result in results:
-        if result.status == "missing":
+        if result.status == "missing" and result.trace.lacks_key_terms:
+            words = ", ".join(dict.fromkeys(item.surface for item in result.trace.key_terms))
+            advice.append(
+                Recommendation(
+                    "implement",
+                    "high",
+                    f"Implement {result.code}: the code that matches it shares only ordinary words with it; "
+                    f"none of it mentions {words}.",
+                    result.code,
+                )
+            )
+        elif result.status == "missing":
             words = ", ".join(result.missing_terms[:6]) or "its key terms"
             advice.append(
                 Recommendation(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from trellis.requirements.analysis import RequirementInput
@@ -35,6 +35,7 @@ GENERIC_FLOOR = 0.3  # a word used by every requirement keeps 30% of its weight
 RELATIVE_THRESHOLD = 0.4  # linked when at least this fraction of the requirement's best file's score ...
 ABSOLUTE_FLOOR = 0.05  # ... and the best file reaches this fraction of the best score possible (half for the rest)
 FLOOR_REFERENCE_TERMS = 12  # longer requirements get a lower floor: one file rarely covers a long use case
+KEY_TERMS_SHARE = 0.5  # a requirement's key terms hold this share of the weight of its words the code can judge
 EVIDENCE_DEPTH = 25  # fields, symbols and passages are explained for linked files and the first N of each list;
 # the others get the list of words they share with the requirement
 FILE_TERMS_KEPT = 4096  # files whose symbols and passages by term are kept for evidence (a file is explained for
@@ -47,6 +48,7 @@ class QueryTerm:
     weight: float
     surface: str  # a word as the requirement wrote it, for people
     source: str  # text, criteria, bigram, synonym
+    named: bool = False  # the requirement's text writes it like a name: an acronym, a format, a product (iCal, PDF)
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,8 @@ class RequirementTrace:
     query: tuple[QueryTerm, ...]
     implementation: Ranking
     test_ranking: Ranking
+    key_terms: tuple[QueryTerm, ...] = ()  # its distinctive words (key_terms())
+    lacks_key_terms: bool = False  # files would be linked, but none mentions a key term: so none is
 
     @cached_property
     def links(self) -> tuple[FileLink, ...]:
@@ -172,6 +176,7 @@ class TraceModel:
         self.implementation_order = [p for p in by_path if not self.files[p].is_test]
         self.test_order = [p for p in by_path if self.files[p].is_test]
         self._file_terms: dict[int, FileTerms] = {}
+        self.rarest_idf = math.log(1 + (len(self.files) + 0.5) / 0.5)  # the idf of a word no file contains
 
     def file_terms(self, position: int) -> FileTerms:
         """The symbols and passages of a file by term, for evidence; kept for the files explained most recently."""
@@ -197,7 +202,7 @@ class TraceModel:
         A word found nowhere in the code counts at the rarest word's weight: a requirement whose words the code
         does not use cannot reach the absolute floor just because the few words it shares are rare.
         """
-        rarest = math.log(1 + (len(self.files) + 0.5) / 0.5)
+        rarest = self.rarest_idf
         return sum(item.weight * self.idf.get(item.term, rarest) for item in query if item.source != "synonym")
 
 
@@ -223,6 +228,7 @@ def query_vocabulary(queries: dict[str, tuple[QueryTerm, ...]]) -> set[str]:
 def build_queries(requirements: Sequence[RequirementInput]) -> dict[str, tuple[QueryTerm, ...]]:
     """Weighted terms per requirement; words every requirement uses ("system", "user") count for less."""
     raw: dict[str, tuple[Counter[str], Counter[str], dict[str, str]]] = {}
+    named: dict[str, frozenset[str]] = {}
     document_frequency: Counter[str] = Counter()
     for requirement in requirements:
         own: Counter[str] = Counter()
@@ -239,6 +245,7 @@ def build_queries(requirements: Sequence[RequirementInput]) -> dict[str, tuple[Q
                 for pair in text.bigrams(sequence):
                     target[pair] += 1
         raw[requirement.code] = (own, criteria, surfaces)
+        named[requirement.code] = _named_terms(requirement.text)
         document_frequency.update(set(own) | set(criteria))
     total = len(requirements)
     queries = {}
@@ -262,9 +269,24 @@ def build_queries(requirements: Sequence[RequirementInput]) -> dict[str, tuple[Q
                 if weight * SYNONYM_WEIGHT > weights.get(synonym, (0.0, ""))[0]:
                     weights[synonym] = (weight * SYNONYM_WEIGHT, "synonym")
         queries[code] = tuple(
-            QueryTerm(term, weight, _surface(term, surfaces), kind) for term, (weight, kind) in sorted(weights.items())
+            QueryTerm(term, weight, _surface(term, surfaces), kind, kind == "text" and term in named[code])
+            for term, (weight, kind) in sorted(weights.items())
         )
     return queries
+
+
+def _looks_like_a_name(word: str) -> bool:
+    """iCal, PDF, OAuth, EUR: upper case after the first letter."""
+    return len(word) > 1 and any(character.isupper() for character in word[1:])
+
+
+def _named_terms(passage: str) -> frozenset[str]:
+    """The terms of the words a text writes like names; none when it is mostly in capitals (nothing stands out)."""
+    words = text.raw_words(passage)
+    names = [word for word in words if _looks_like_a_name(word)]
+    if len(names) * 2 > len(words):
+        return frozenset()
+    return frozenset(term for word in names for term in text.word_terms(word))
 
 
 def _surface(term: str, surfaces: dict[str, str]) -> str:
@@ -301,6 +323,46 @@ def _rank(
     return Ranking(model, query, tuple(candidates), raw, ceiling, linked_count, role)
 
 
+def key_terms(query: Sequence[QueryTerm], model: TraceModel) -> tuple[QueryTerm, ...]:
+    """The requirement's distinctive words: the rarest in the code (by q * idf) of the words of its text that the
+    code uses somewhere or that the text writes like names, heaviest first, until they hold KEY_TERMS_SHARE of
+    those words' weight. An ordinary word the code never uses ("told", "people") is left out: its absence says
+    nothing about the feature, while a name the code never mentions (iCal) does."""
+    rarest = model.rarest_idf
+    weighted = sorted(
+        (
+            (item.weight * model.idf.get(item.term, rarest), item)
+            for item in query
+            if item.source == "text" and " " not in item.term and (item.term in model.idf or item.named)
+        ),
+        key=lambda pair: (-pair[0], pair[1].term),
+    )
+    total = sum(weight for weight, _ in weighted)
+    chosen: list[QueryTerm] = []
+    held = 0.0
+    for weight, item in weighted:
+        chosen.append(item)
+        held += weight
+        if held >= KEY_TERMS_SHARE * total:
+            break
+    return tuple(chosen)
+
+
+def mentions(files: Sequence[SourceFile], term: str, fields: Sequence[str] = FIELDS) -> bool:
+    """Whether any of the files has the term, or one of its synonyms, in any of the fields."""
+    variants = {term, *text.synonyms(term)}
+    return any(variant in source.fields.get(name, ()) for source in files for name in fields for variant in variants)
+
+
+def _needs_key_terms(ranking: Ranking, key: Sequence[QueryTerm]) -> Ranking:
+    """No implementation file is linked when none of those that would be mentions a key term: they share only
+    ordinary words with the requirement ("the schedule", "a file"), which says nothing about whether its feature
+    exists. (Test files keep the plain rule: a test of a neighbouring feature still says something.)"""
+    if ranking.linked_count and key and not any(mentions(ranking.linked_sources, item.term) for item in key):
+        return replace(ranking, linked_count=0)
+    return ranking
+
+
 def trace(
     index: CodeIndex, requirements: Sequence[RequirementInput], model: TraceModel | None = None
 ) -> list[RequirementTrace]:
@@ -312,12 +374,17 @@ def trace(
         query = queries[requirement.code]
         scores = model.score(query)
         ceiling = model.ceiling(query)
+        key = key_terms(query, model)
+        ranked = _rank(model, query, scores, tests=False, ceiling=ceiling)
+        implementation = _needs_key_terms(ranked, key)
         traces.append(
             RequirementTrace(
                 code=requirement.code,
                 query=query,
-                implementation=_rank(model, query, scores, tests=False, ceiling=ceiling),
+                implementation=implementation,
                 test_ranking=_rank(model, query, scores, tests=True, ceiling=ceiling),
+                key_terms=key,
+                lacks_key_terms=implementation.linked_count < ranked.linked_count,
             )
         )
     return traces
