@@ -95,16 +95,18 @@ def is_test_path(path: str) -> bool:
 
 
 def language_of(path: str) -> str | None:
-    name = path.lower()
+    name = path.lower().rpartition("/")[2]
     if name.endswith((".min.js", ".min.css", ".bundle.js")):
         return None
-    return LANGUAGES.get(PurePosixPath(name).suffix)
+    dot = name.rfind(".")
+    return LANGUAGES.get(name[dot:]) if 0 < dot < len(name) - 1 else None  # PurePath.suffix, without the object
 
 
-def _walk(root: Path, skipped: Counter[str]) -> Iterator[tuple[str, Path]]:
+def _walk(root: Path, skipped: Counter[str]) -> Iterator[tuple[str, str]]:
     """(relative path, absolute path) of candidate files, in sorted order so results are deterministic."""
     resolved_root = root.resolve()
-    stack = [resolved_root]
+    prefix = len(os.path.join(resolved_root, ""))  # plain strings: pathlib objects cost more than the walk itself
+    stack = [str(resolved_root)]
     while stack:
         directory = stack.pop()
         try:
@@ -118,7 +120,7 @@ def _walk(root: Path, skipped: Counter[str]) -> Iterator[tuple[str, Path]]:
                 if entry.name in SKIPPED_DIRECTORIES or entry.name.endswith(".egg-info"):
                     skipped["vendored"] += 1
                 else:
-                    stack.append(Path(entry.path))
+                    stack.append(entry.path)
             elif entry.is_symlink():
                 target = Path(entry.path).resolve()
                 if target.is_dir():
@@ -130,8 +132,7 @@ def _walk(root: Path, skipped: Counter[str]) -> Iterator[tuple[str, Path]]:
             elif entry.is_file(follow_symlinks=False):
                 files.append(entry)
         for entry in reversed(files):
-            absolute = Path(entry.path)
-            yield absolute.relative_to(resolved_root).as_posix(), absolute
+            yield entry.path[prefix:], entry.path
 
 
 # Below this much code, starting worker processes costs more than it saves.
@@ -193,16 +194,18 @@ def _code_files(root: Path, max_file_bytes: int, skipped: Counter[str]) -> Itera
         if language is None:
             continue
         try:
-            if absolute.stat().st_size > max_file_bytes:
+            if os.stat(absolute).st_size > max_file_bytes:
                 skipped["too_large"] += 1
                 continue
-            source = absolute.read_bytes()
+            with open(absolute, "rb") as handle:
+                source = handle.read()
         except OSError:
             skipped["unreadable"] += 1
             continue
+        head = source[:600].lower()  # every marker but "do not edit" says "generat": most files skip the regex
         if b"\0" in source[:8192]:
             skipped["binary"] += 1
-        elif _GENERATED.search(source[:600]):
+        elif (b"generat" in head or b"do not edit" in head) and _GENERATED.search(head):
             skipped["generated"] += 1
         else:
             yield relative, language, source
