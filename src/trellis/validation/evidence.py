@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -90,44 +89,24 @@ def shared_terms(matched: Sequence[QueryTerm], idf: Mapping[str, float]) -> Evid
 
 
 class FileTerms:
-    """A file's symbols and passages with their terms, and which of them contain each term. Built once per file and
-    kept by the trace model: one file is explained for many requirements, and most of its symbols and passages
-    share no word with a given one, so they are never looked at."""
+    """A file's symbols and passages with their terms, worked out once per file and kept by the trace model: one
+    file is explained for many requirements, and then only a set test per symbol and passage remains."""
 
     def __init__(self, source: SourceFile) -> None:
-        self.symbols: list[tuple[Symbol, frozenset[str], frozenset[str]]] = []
-        self.passages: list[tuple[Passage, frozenset[str]]] = []
-        self._symbols_by_term: dict[str, list[int]] = defaultdict(list)
-        self._passages_by_term: dict[str, list[int]] = defaultdict(list)
-        for number, symbol in enumerate(source.symbols):
+        self.symbols: list[tuple[Symbol, frozenset[str], frozenset[str], frozenset[str]]] = []
+        for symbol in source.symbols:
             name_terms = _name_terms(symbol.name)
             doc_terms = text.term_set(symbol.doc) if symbol.doc else frozenset()
-            self.symbols.append((symbol, name_terms, doc_terms))
-            for term in name_terms | doc_terms:
-                self._symbols_by_term[term].append(number)
-        for number, passage in enumerate(source.passages):
-            passage_terms = text.term_set(passage.text)
-            self.passages.append((passage, passage_terms))
-            for term in passage_terms:
-                self._passages_by_term[term].append(number)
+            self.symbols.append((symbol, name_terms, doc_terms, name_terms | doc_terms))
+        self.passages = [(passage, text.term_set(passage.text)) for passage in source.passages]
 
-    def symbols_with(self, wanted: Iterable[str]) -> list[tuple[Symbol, frozenset[str], frozenset[str]]]:
+    def symbols_with(self, wanted: frozenset[str]) -> list[tuple[Symbol, frozenset[str], frozenset[str]]]:
         """The symbols whose name or doc has any of the terms, in file order."""
-        found = _positions(self._symbols_by_term, wanted)
-        return [self.symbols[number] for number in found]
+        return [(symbol, name, doc) for symbol, name, doc, both in self.symbols if not wanted.isdisjoint(both)]
 
-    def passages_with(self, wanted: Iterable[str]) -> list[tuple[Passage, frozenset[str]]]:
+    def passages_with(self, wanted: frozenset[str]) -> list[tuple[Passage, frozenset[str]]]:
         """The passages that have any of the terms, in file order."""
-        return [self.passages[number] for number in _positions(self._passages_by_term, wanted)]
-
-
-def _positions(by_term: dict[str, list[int]], wanted: Iterable[str]) -> list[int]:
-    found: set[int] = set()
-    for term in wanted:
-        numbers = by_term.get(term)
-        if numbers:
-            found.update(numbers)
-    return sorted(found)
+        return [(passage, terms) for passage, terms in self.passages if not wanted.isdisjoint(terms)]
 
 
 def explain(
@@ -148,7 +127,8 @@ def explain(
             why = f"{_FIELD_REASONS[field]} " + ", ".join(f"'{word}'" for word in matched)
             evidence.append(Evidence("field", why, tuple(matched), field=field))
     ranked_symbols = []
-    for symbol, name_terms, doc_terms in terms.symbols_with(by_term):
+    wanted = frozenset(by_term)
+    for symbol, name_terms, doc_terms in terms.symbols_with(wanted):
         in_name_weight = _weight(name_terms, weights)
         in_doc_weight = _weight(doc_terms - name_terms, weights)
         if in_name_weight or in_doc_weight:
@@ -179,7 +159,7 @@ def explain(
             )
         )
     best_passage = None
-    for passage, passage_terms in terms.passages_with(by_term):
+    for passage, passage_terms in terms.passages_with(wanted):
         weight = _weight(passage_terms, weights)
         if weight > 0 and (best_passage is None or weight > best_passage[0]):
             best_passage = (weight, passage, passage_terms)
