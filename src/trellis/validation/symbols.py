@@ -247,6 +247,8 @@ _PYTHON_DEFINITIONS = {"class_definition": "class", "function_definition": "func
 
 
 def _python_nodes(root: tree_sitter.Node, source: bytes) -> _Nodes:
+    """What `_query_nodes` gives for Python: definitions by a walk of the statement holders, docstrings sorted into
+    document order, comments by looking up every "#" that is not inside a comment already found."""
     definitions: list[tuple[tree_sitter.Node, tree_sitter.Node, str]] = []
     docstrings: list[tree_sitter.Node] = []
     errors = root.has_error  # most files parse cleanly: no node to check for errors below
