@@ -263,8 +263,9 @@ def _python_nodes(root: tree_sitter.Node, source: bytes) -> _Nodes:
                     if name is not None and name.type == "identifier":
                         definitions.append((child, name, _PYTHON_DEFINITIONS[kind]))
             elif kind == "expression_statement":
-                for part in child.children:
-                    if part.type == "string":
+                # Mostly one child (a call, an assignment): no list of children to make for it.
+                for part in (child.child(0),) if child.child_count == 1 else child.children:
+                    if part is not None and part.type == "string":
                         docstrings.append(part)
                 if errors and child.has_error:
                     stack.append(child)
