@@ -399,7 +399,9 @@ def test_a_requirement_whose_key_terms_no_code_mentions_is_missing(tmp_path: Pat
     assert results["TICK-1"].trace.linked[0].path in ("tick/schedule.py", "tick/cron.py")
     assert results["TICK-3"].status != "missing"
     assert "tick/schedule.py" in [link.path for link in results["TICK-3"].trace.linked]
-    assert "TICK-2" in report.as_dict()["gaps"]["missing"]
+    stored = report.as_dict()
+    assert "TICK-2" in stored["gaps"]["missing"]
+    assert "ical" in next(r for r in stored["requirements"] if r["code"] == "TICK-2")["key_terms"]
 
 
 def test_words_written_like_names_are_key_candidates_unless_the_text_shouts() -> None:

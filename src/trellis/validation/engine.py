@@ -28,7 +28,7 @@ from trellis.validation.scoring import (
 )
 from trellis.validation.tracing import FileLink, TraceModel, build_queries, query_vocabulary, trace
 
-ENGINE_VERSION = "4"  # part of the stored results' key: bump when a change alters the numbers or the evidence
+ENGINE_VERSION = "5"  # part of the stored results' key: bump when a change alters the numbers or the evidence
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,7 @@ def _requirement_dict(result: RequirementResult, max_links: int | None) -> dict[
         "criteria_met": result.criteria_met,
         "criteria_total": result.criteria_total,
         "missing_terms": list(result.missing_terms),
+        "key_terms": list(dict.fromkeys(item.surface for item in result.trace.key_terms)),
         "links": [_link_dict(link) for link in links],
         "tests": [_link_dict(link) for link in tests],
     }
