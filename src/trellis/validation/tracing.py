@@ -38,8 +38,8 @@ FLOOR_REFERENCE_TERMS = 12  # longer requirements get a lower floor: one file ra
 KEY_TERMS_SHARE = 0.5  # a requirement's key terms hold this share of the weight of its words the code can judge
 EVIDENCE_DEPTH = 25  # fields, symbols and passages are explained for linked files and the first N of each list;
 # the others get the list of words they share with the requirement
-FILE_TERMS_KEPT = 4096  # files whose symbols and passages by term are kept for evidence (a file is explained for
-# many requirements); past this the cache starts again, so memory stays bounded on any tree
+FILE_TERMS_KEPT = 4096  # files whose symbols' and passages' term sets are kept for evidence (a file is explained
+# for many requirements); past this the cache starts again, so memory stays bounded on any tree
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ class TraceModel:
         self.rarest_idf = math.log(1 + (len(self.files) + 0.5) / 0.5)  # the idf of a word no file contains
 
     def file_terms(self, position: int) -> FileTerms:
-        """The symbols and passages of a file by term, for evidence; kept for the files explained most recently."""
+        """A file's symbols and passages with their term sets, for evidence; kept for the files explained lately."""
         found = self._file_terms.get(position)
         if found is None:
             if len(self._file_terms) >= FILE_TERMS_KEPT:
