@@ -302,7 +302,8 @@ test("running it with an input, approving, and seeing it complete live", async (
   await page.waitForFunction(() => document.querySelector('.react-flow__node[data-id="transform"] .flow-node')?.getAttribute("data-status") === "completed");
   await page.locator('.react-flow__node[data-id="transform"]').click();
   const details = page.getByRole("complementary", { name: "Node details" });
-  const output = details.getByRole("tabpanel", { name: "output" });
+  // The node turns completed on the socket before its recorded output is fetched: wait for the output itself.
+  const output = details.getByRole("tabpanel", { name: "output" }).filter({ hasText: "released" });
   await output.waitFor();
   const value = JSON.parse(await output.textContent());
   assert.equal(value.released, "1.4.0");
@@ -314,7 +315,7 @@ test("running it with an input, approving, and seeing it complete live", async (
   // Re-run from the transform: the approval's recorded output is reused, the transform runs again as attempt 2.
   await details.getByRole("button", { name: "Re-run from this node" }).click();
   await page.getByRole("dialog", { name: "Re-run from transform?" }).getByRole("button", { name: "Re-run" }).click();
-  await page.getByText("attempt 2").waitFor();
+  await page.getByTestId("execution-attempt").getByText("attempt 2").waitFor();
   await page.waitForFunction(() => document.querySelector('[data-testid="execution-status"]')?.textContent === "completed");
   const nodes = (await apiCall("GET", `/api/v1/executions/${page.url().split("/").pop()}/nodes`)).body.items;
   assert.deepEqual(
@@ -418,10 +419,11 @@ test("a run that failed on an outside service is retried from the failed node on
 
     healthy = true;
     await page.getByRole("button", { name: "Retry from failed node" }).click();
-    await page.getByText("attempt 2").waitFor();
+    await page.getByTestId("execution-attempt").getByText("attempt 2").waitFor();
     await page.waitForFunction(() => document.querySelector('[data-testid="execution-status"]')?.textContent === "completed");
     await page.locator('.react-flow__node[data-id="report"]').click();
-    const output = page.getByRole("complementary", { name: "Node details" }).getByRole("tabpanel", { name: "output" });
+    const output = page.getByRole("complementary", { name: "Node details" }).getByRole("tabpanel", { name: "output" }).filter({ hasText: "in stock" });
+    await output.waitFor();
     assert.equal(JSON.parse(await output.textContent()), "7 in stock");
     assert.equal(calls.length, 2, "the failed call, then the retry; the trigger did not run again");
   } finally {

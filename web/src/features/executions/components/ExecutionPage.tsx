@@ -141,7 +141,7 @@ function ExecutionView({ execution }: { execution: Execution }) {
           <>
             {execution.trigger_type} trigger · started {formatDateTime(execution.start_time ?? execution.created_at)}
             {execution.duration_ms !== null && ` · ${formatDuration(execution.duration_ms)}`}
-            {live.run > 1 && ` · attempt ${live.run}`} ·{" "}
+            {live.run > 1 && <span data-testid="execution-attempt"> · attempt {live.run}</span>} ·{" "}
             <span className={`live-dot live-${live.connection}`}>{live.connection === "open" ? "live" : live.connection === "connecting" ? "connecting…" : live.connection === "denied" ? "not live" : "reconnecting…"}</span>
           </>
         }

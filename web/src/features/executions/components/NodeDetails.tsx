@@ -2,7 +2,7 @@ import { useState } from "react";
 import { Badge, Button, CopyButton } from "@/components";
 import { formatDateTime } from "@/lib/format";
 import type { LiveNode } from "../hooks/liveState";
-import { STATUS_TONE, type ExecutionLog, type NodeRun } from "../types";
+import { ACTIVE, STATUS_TONE, type ExecutionLog, type NodeRun } from "../types";
 import { formatDuration, prettyJson } from "./format";
 
 type Tab = "output" | "input" | "logs" | "details";
@@ -72,7 +72,7 @@ export function NodeDetails({ nodeId, runs, logs, live, canRerun, onRerun, onClo
           ) : (
             <div className="json-wrap">
               <pre className="json-block" role="tabpanel" aria-label={tab}>
-                {body === null || body === undefined ? "null" : prettyJson(body)}
+                {body !== null && body !== undefined ? prettyJson(body) : tab === "output" && ACTIVE.has(run.status) ? `No output yet: the node is ${run.status}.` : "null"}
               </pre>
               <div className="json-copy">
                 <CopyButton value={prettyJson(body ?? null)} />
