@@ -95,20 +95,26 @@ def _measure_draft(profile: Profile, phase: str, depends: list[str], layout: Rep
     reasons = ["a performance target: measured before and after any change"]
     reasons += [f"builds on {', '.join(profile.dependencies)}"] if profile.dependencies else []
     reasons += [] if code else ["no related code found: the hot path has to be located first"]
-    return Draft(
-        f"build:{profile.code}",
-        f"Measure and meet {profile.code}: {profile.title}",
-        description,
-        "implementation",
-        "build",
-        phase,
-        [profile],
-        depends,
-        files,
-        min(10, score),
-        reasons,
-        "performance",
-    )
+    title = f"Measure and meet {profile.code}: {profile.title}"
+    return _build_draft(profile, phase, depends, title, description, files, min(10, score), reasons, "performance")
+
+
+def _build_draft(
+    profile: Profile,
+    phase: str,
+    depends: list[str],
+    title: str,
+    description: str,
+    files: list[FileRef],
+    complexity: int,
+    reasons: list[str],
+    quality: str = "",
+) -> Draft:
+    """The one task that builds (or measures) a requirement: key `build:<code>`, so plan diffs and the tasks that
+    come after it find it whichever way it was drafted."""
+    key = f"build:{profile.code}"
+    return Draft(key, title, description, "implementation", "build", phase, [profile], depends, files, complexity,
+                 reasons, quality)  # fmt: skip
 
 
 def _requirement_block(profile: Profile) -> str:
@@ -272,19 +278,8 @@ def draft_requirement(
     files = _build_files(profile, layout)
     complexity, reasons = _build_complexity(profile, files, len(depends))
     verb = "Complete" if profile.status == "partial" else "Implement"
-    build = Draft(
-        f"build:{profile.code}",
-        f"{verb} {profile.code}: {profile.title}",
-        f"{_status_line(profile)}\n\n{block}",
-        "implementation",
-        "build",
-        phase,
-        [profile],
-        depends,
-        files,
-        complexity,
-        reasons,
-    )
+    title, description = f"{verb} {profile.code}: {profile.title}", f"{_status_line(profile)}\n\n{block}"
+    build = _build_draft(profile, phase, depends, title, description, files, complexity, reasons)
     drafts.append(build)
     if profile.security:
         drafts.append(
