@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,11 +45,18 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
+    with running_server(tmp_path) as started:
+        yield started
+
+
+@contextmanager
+def running_server(tmp_path: Path, **settings: str) -> Iterator[Server]:
     port = free_port()
     local_root = tmp_path / "local-repos"
     local_root.mkdir()
     env = {key: value for key, value in os.environ.items() if not key.startswith("TRELLIS_")}
     env.update(TRELLIS_ENV="test", TRELLIS_REPO_LOCAL_ROOTS=str(local_root), TRELLIS_DATA_DIR=str(tmp_path / "data"))
+    env.update(settings)
     with (tmp_path / "server.log").open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-c", "from trellis.cli import main; main()", "serve", "--port", str(port)],
@@ -230,3 +238,26 @@ def test_tokens_and_workspace_permissions(server: Server) -> None:
 
     anyio.run(check)
     assert server.api("GET", f"/projects/{project_id}/tasks/T-001", owner).json()["status"] == "pending"
+
+
+def test_a_tool_call_counts_once_against_the_per_user_limit(tmp_path: Path) -> None:
+    """The tool's own API requests (made in-process with the caller's token) are not counted a second time."""
+    with running_server(tmp_path, TRELLIS_RATE_LIMIT_PER_USER="5/hour") as limited:
+        token = personal_token(limited, "agent@example.com")  # creating the token is the 1st request of 5
+
+        def list_projects(call_id: int) -> httpx.Response:
+            return httpx.post(
+                f"{limited.url}/mcp",
+                json={"jsonrpc": "2.0", "id": call_id, "method": "tools/call",
+                      "params": {"name": "list_projects", "arguments": {}}},
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json, text/event-stream"},
+                timeout=30,
+            )  # fmt: skip
+
+        for call_id in range(1, 5):  # 4 more tool calls fit, each of which makes an API request of its own
+            answered = list_projects(call_id)
+            assert answered.status_code == 200, (call_id, answered.text)
+            assert answered.json()["result"]["structuredContent"]["items"] == []
+        refused = list_projects(5)
+        assert refused.status_code == 429
+        assert refused.json()["detail"]["error"] == "rate_limited"

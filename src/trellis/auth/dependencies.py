@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from trellis.auth import service
 from trellis.auth.service import Principal
 from trellis.core.errors import Unauthorized
-from trellis.core.ratelimit import enforce_rate_limit
+from trellis.core.ratelimit import INTERNAL_CALL_HEADER, enforce_rate_limit, is_internal_call
 from trellis.core.runtime import Runtime
 
 
@@ -22,11 +22,13 @@ def _bearer_from_header(value: str | None) -> str | None:
     return credential.strip() or None if scheme.lower() == "bearer" else None
 
 
-def resolve_principal(runtime: Runtime, bearer: str) -> Principal:
-    """Blocking: validate a bearer credential against the database, and count it against the user's limit."""
+def resolve_principal(runtime: Runtime, bearer: str, *, count: bool = True) -> Principal:
+    """Blocking: validate a bearer credential against the database, and count it against the user's limit
+    (`count=False` for this process's own calls on behalf of a request that was counted already)."""
     with runtime.database.read_session_factory() as db_session:
         principal = service.authenticate(db_session, settings=runtime.settings, bearer=bearer)
-    enforce_rate_limit(runtime, f"user:{principal.user_id}", runtime.settings.rate_limit_per_user, name="per_user")
+    if count:
+        enforce_rate_limit(runtime, f"user:{principal.user_id}", runtime.settings.rate_limit_per_user, name="per_user")
     if principal.token_id is not None and principal.token_use_is_stale:
         with runtime.database.session_factory() as db_session:
             service.touch_api_token(db_session, token_id=principal.token_id)
@@ -48,7 +50,8 @@ async def get_current_principal(request: Request) -> Principal:
         raise NotAuthenticated()
     runtime: Runtime = request.app.state.runtime
     try:
-        principal = await run_in_threadpool(resolve_principal, runtime, bearer)
+        count = not is_internal_call(request.headers.get(INTERNAL_CALL_HEADER))
+        principal = await run_in_threadpool(resolve_principal, runtime, bearer, count=count)
     except Unauthorized as exc:
         exc.headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
         raise

@@ -12,9 +12,11 @@ adapter is one short Lua script, atomic and shared by every API process.
 
 from __future__ import annotations
 
+import hmac
 import json
 import math
 import re
+import secrets
 import sys
 import threading
 import time
@@ -47,6 +49,8 @@ __all__ = [
     "client_ip",
     "enforce_rate_limit",
     "enforce_rate_limit_async",
+    "internal_call_headers",
+    "is_internal_call",
     "parse_rate_limit",
     "rate_limit",
 ]
@@ -60,6 +64,25 @@ _TOLERANCE_SECONDS = 0.001
 EXEMPT_PATHS = frozenset(
     path for base in ("/health", "/live", "/ready", "/metrics") for path in (base, f"/api/v1{base}")
 )
+
+# A request this process makes to its own routes (the /mcp endpoint's tool calls) was already counted when it came
+# in: it carries this header with a random per-process value, which no outside caller can know, and is not counted
+# again (otherwise one tool call would cost several requests of the user's budget and all of them would share the
+# in-process client's address).
+INTERNAL_CALL_HEADER = "x-trellis-internal-call"
+_INTERNAL_CALL_SECRET = secrets.token_urlsafe(32)
+
+
+def internal_call_headers() -> dict[str, str]:
+    return {INTERNAL_CALL_HEADER: _INTERNAL_CALL_SECRET}
+
+
+def is_internal_call(value: str | bytes | None) -> bool:
+    if not value:
+        return False
+    given = value.encode("latin-1") if isinstance(value, str) else value
+    return hmac.compare_digest(given, _INTERNAL_CALL_SECRET.encode())
+
 
 # ---------------------------------------------------------------- rules
 
@@ -326,7 +349,12 @@ class RateLimitMiddleware:
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.rule is None or scope["path"] in EXEMPT_PATHS:
+        if (
+            scope["type"] != "http"
+            or self.rule is None
+            or scope["path"] in EXEMPT_PATHS
+            or is_internal_call(_header(scope, INTERNAL_CALL_HEADER))
+        ):
             await self.app(scope, receive, send)
             return
         limiter = self.limiter or scope["app"].state.runtime.rate_limiter
@@ -336,6 +364,11 @@ class RateLimitMiddleware:
             await _send_refusal(send, refused)
             return
         await self.app(scope, receive, send)
+
+
+def _header(scope: Scope, name: str) -> bytes | None:
+    wanted = name.encode("latin-1")
+    return next((value for key, value in scope.get("headers", ()) if key.lower() == wanted), None)
 
 
 async def _send_refusal(send: Send, refused: RateLimited) -> None:

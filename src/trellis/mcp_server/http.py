@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from trellis.auth.dependencies import resolve_principal
 from trellis.auth.service import API_TOKEN_PREFIX
 from trellis.core.errors import RateLimited, Unauthorized
+from trellis.core.ratelimit import internal_call_headers
 from trellis.core.runtime import Runtime
 from trellis.mcp_server.api import TrellisApi
 from trellis.mcp_server.tools import build_server
@@ -41,7 +42,10 @@ class McpHttpEndpoint:
 
     def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
         self.runtime = runtime
-        self._api_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://trellis.internal")
+        # In-process calls to our own routes, marked so the request is not counted against the limits a second time.
+        self._api_client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://trellis.internal", headers=internal_call_headers()
+        )
         self.server = build_server(self._api_for)
         # Builds the SDK's session manager (stateless, JSON responses); we call it directly below.
         self.server.streamable_http_app(stateless_http=True, json_response=True)
