@@ -261,3 +261,4 @@ def test_a_tool_call_counts_once_against_the_per_user_limit(tmp_path: Path) -> N
         refused = list_projects(5)
         assert refused.status_code == 429
         assert refused.json()["detail"]["error"] == "rate_limited"
+        assert 0 < int(refused.headers["retry-after"]) <= 720  # one more request every 12 minutes

@@ -84,15 +84,17 @@ class McpHttpEndpoint:
             await _refuse(send, 401, exc.code, exc.message)
             return
         except RateLimited as exc:
-            await _refuse(send, 429, exc.code, exc.message)
+            await _refuse(send, 429, exc.code, exc.message, retry_after=exc.retry_after)
             return
         await self.manager.handle_request(scope, receive, send)
 
 
-async def _refuse(send: Send, status: int, code: str, message: str) -> None:
+async def _refuse(send: Send, status: int, code: str, message: str, *, retry_after: int | None = None) -> None:
     body = json.dumps({"detail": {"error": code, "message": message}}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer error="invalid_token"'))
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
