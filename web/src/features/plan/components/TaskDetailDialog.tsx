@@ -50,7 +50,7 @@ function Detail({ task, projectId }: { task: TaskDetail; projectId: string }) {
         {task.on_critical_path && <Badge tone="danger">critical path</Badge>}
         {task.kind === "verify" && <Badge tone="accent">verify existing code</Badge>}
       </div>
-      <p>{task.description}</p>
+      <p className="task-description">{task.description}</p>
       <div className="task-stats">
         <div>
           <span className="task-stat-value">{task.estimate.story_points}</span>
