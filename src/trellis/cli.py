@@ -331,7 +331,13 @@ def token_create(
 
 @requirements_app.command("analyze")
 def requirements_analyze(
-    file: Annotated[str, typer.Argument(help="A requirements file: Markdown, text, CSV, JSON or YAML.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="A requirements file (Markdown, text, CSV, JSON or YAML), or a folder with one requirement per text "
+            "file (code = file name)."
+        ),
+    ],
     output_format: Annotated[
         str, typer.Option("--format", help="Report format: table, json or md.", case_sensitive=False)
     ] = "table",
@@ -344,20 +350,16 @@ def requirements_analyze(
     from pathlib import Path
 
     from trellis.requirements.analysis import analyze_project
-    from trellis.requirements.formats import RequirementsFormatError, parse_requirements
+    from trellis.requirements.files import RequirementsLoadError, load_requirements
     from trellis.requirements.report import REPORT_FORMATS, render
 
     output_format = output_format.lower()
     if output_format not in REPORT_FORMATS:
         _fail(f"--format must be one of {', '.join(REPORT_FORMATS)}")
     try:
-        content = Path(file).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
-    try:
-        requirements = parse_requirements(content, format=input_format, filename=file)
-    except RequirementsFormatError as exc:
-        _fail(f"{file}: {exc}")
+        requirements = load_requirements(Path(file), input_format=input_format)
+    except RequirementsLoadError as exc:
+        _fail(str(exc))
     if not requirements:
         _fail(f"{file}: no requirements found")
     typer.echo(render(requirements, analyze_project(requirements), output_format))

@@ -18,7 +18,12 @@ def _fail(message: str) -> NoReturn:
 @pipeline_app.command("run")
 def pipeline_run(
     requirements: Annotated[
-        Path, typer.Option("--requirements", help="Requirements file: Markdown, text, CSV, JSON or YAML.")
+        Path,
+        typer.Option(
+            "--requirements",
+            help="Requirements file (Markdown, text, CSV, JSON or YAML), or a folder with one requirement per text "
+            "file (code = file name).",
+        ),
     ],
     repo: Annotated[Path, typer.Option("--repo", help="The repository (a directory) the work is for.")],
     out: Annotated[Path, typer.Option("--out", help="Directory to write report.md, plan.json, tasks.md, prompts/.")],
@@ -34,20 +39,16 @@ def pipeline_run(
     """Analyse the requirements, validate the repository against them, plan the work and write the prompts."""
     from trellis.core.errors import TrellisError
     from trellis.pipeline.run import counter_name, run_pipeline, write_outputs
-    from trellis.requirements.formats import RequirementsFormatError, parse_requirements
+    from trellis.requirements.files import RequirementsLoadError, load_requirements
 
     if not repo.is_dir():
         _fail(f"--repo {repo}: not a directory")
     if out.exists() and not out.is_dir():
         _fail(f"--out {out}: exists and is not a directory")
     try:
-        content = requirements.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"cannot read {requirements}: {getattr(exc, 'strerror', None) or exc}")
-    try:
-        parsed = parse_requirements(content, format=input_format, filename=requirements.name)
-    except RequirementsFormatError as exc:
-        _fail(f"{requirements}: {exc}")
+        parsed = load_requirements(requirements, input_format=input_format)
+    except RequirementsLoadError as exc:
+        _fail(str(exc))
     if not parsed:
         _fail(f"{requirements}: no requirements found")
     name = title or repo.resolve().name
