@@ -41,10 +41,16 @@ def import_file(
     input_format: Annotated[str | None, typer.Option(help="markdown, text, csv, json or yaml.")] = None,
 ) -> None:
     """Import requirements from a file (the format follows the extension unless given)."""
+    from trellis.requirements.files import RequirementsLoadError, read_text
+
+    try:
+        content = read_text(file)  # UTF-8, UTF-16 with a BOM, or a legacy single-byte encoding
+    except RequirementsLoadError as exc:
+        _fail(str(exc))
     result = _call(
         "POST",
         f"/projects/{project_id}/requirements/import",
-        json={"content": file.read_text(encoding="utf-8"), "format": input_format, "filename": file.name},
+        json={"content": content, "format": input_format, "filename": file.name},
     )
     typer.echo(
         f"created {len(result['created'])}, updated {len(result['updated'])}, "
