@@ -272,6 +272,18 @@ test("a 3-node workflow with an approval is built on the canvas; the server's pr
   await panel.getByRole("button", { name: "Connect" }).click();
   assert.equal(await page.locator(".react-flow__edge").count(), 2);
 
+  // Tidy up lays the nodes out left to right along the connections, on one line.
+  await page.getByRole("button", { name: "Tidy up" }).click();
+  // Read in one go: the view is still zooming to fit.
+  const [start, approval, transform] = await page.evaluate(() =>
+    ["start", "approval", "transform"].map((id) => {
+      const { x, y, width, height } = document.querySelector(`.react-flow__node[data-id="${id}"]`).getBoundingClientRect();
+      return { x, y, width, height };
+    }),
+  );
+  assert.ok(start.x + start.width < approval.x && approval.x + approval.width < transform.x, JSON.stringify({ start, approval, transform }));
+  assert.ok(Math.abs(start.y + start.height / 2 - (transform.y + transform.height / 2)) < 4, "a chain sits on one line");
+
   await page.locator('.react-flow__node[data-id="transform"]').click();
   await panel.getByLabel(/^Output/).fill('{"released": "{{ trigger.version }}", "approved_by": "{{ nodes.approval.decided_by_email }}"}');
   await page.getByRole("button", { name: "Save", exact: true }).click();

@@ -1,4 +1,5 @@
 /** Between the API's workflow (nodes + connections) and the canvas's nodes + edges. Pure. */
+import dagre from "@dagrejs/dagre";
 import type { Edge, Node } from "@xyflow/react";
 import type { components } from "@/lib/api/schema";
 
@@ -51,32 +52,32 @@ export function outputHandles(node: WorkflowNode, nodeType: NodeType | undefined
   return nodeType.handles.length > 0 ? nodeType.handles : [DEFAULT_HANDLE];
 }
 
-/** Depth of each node from the triggers (longest path, cycles cut), for laying out nodes saved without positions. */
-export function layout(nodes: WorkflowNode[], connections: Connection[]): Record<string, { x: number; y: number }> {
-  const depth: Record<string, number> = {};
-  const incoming = new Map<string, number>();
-  for (const c of connections) incoming.set(c.target, (incoming.get(c.target) ?? 0) + 1);
-  const roots = nodes.filter((n) => !incoming.get(n.id)).map((n) => n.id);
-  const queue = roots.map((id) => ({ id, d: 0, path: new Set([id]) }));
-  for (const id of roots) depth[id] = 0;
-  let guard = 0;
-  while (queue.length > 0 && guard++ < 10_000) {
-    const { id, d, path } = queue.shift()!;
-    for (const c of connections.filter((conn) => conn.source === id)) {
-      if (path.has(c.target)) continue;
-      if ((depth[c.target] ?? -1) < d + 1) {
-        depth[c.target] = d + 1;
-        queue.push({ id: c.target, d: d + 1, path: new Set([...path, c.target]) });
-      }
-    }
-  }
-  const rows: Record<number, number> = {};
+// Node boxes before they are measured (.flow-node is 190-240 px wide, about 70 px tall).
+const DEFAULT_SIZE = { width: 220, height: 72 };
+
+/**
+ * Left-to-right layered positions (dagre: longest-path ranks, crossing minimisation), for nodes saved without
+ * positions and for "Tidy up". Loops are fine: dagre reverses the edges it needs to make the graph acyclic.
+ * `sizes` are measured boxes where the canvas has them. Positions are top-left corners, as React Flow wants.
+ */
+export function layout(
+  nodes: { id: string }[],
+  connections: Connection[],
+  sizes: Record<string, { width: number; height: number }> = {},
+): Record<string, { x: number; y: number }> {
+  const graph = new dagre.graphlib.Graph<object, { width: number; height: number; x: number; y: number }, object>({ multigraph: true });
+  graph.setGraph({ rankdir: "LR", nodesep: 48, ranksep: 90, marginx: 60, marginy: 60 });
+  graph.setDefaultEdgeLabel(() => ({}));
+  for (const node of nodes) graph.setNode(node.id, { ...(sizes[node.id] ?? DEFAULT_SIZE), x: 0, y: 0 });
+  connections.forEach((c, index) => {
+    if (graph.hasNode(c.source) && graph.hasNode(c.target)) graph.setEdge(c.source, c.target, {}, `${index}`);
+  });
+  dagre.layout(graph);
   const positions: Record<string, { x: number; y: number }> = {};
   for (const node of nodes) {
-    const d = depth[node.id] ?? 0;
-    const row = rows[d] ?? 0;
-    rows[d] = row + 1;
-    positions[node.id] = { x: 60 + d * 280, y: 60 + row * 140 };
+    const placed = graph.node(node.id);
+    const size = sizes[node.id] ?? DEFAULT_SIZE;
+    positions[node.id] = { x: Math.round(placed.x - size.width / 2), y: Math.round(placed.y - size.height / 2) };
   }
   return positions;
 }

@@ -17,7 +17,7 @@ import {
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { Badge, Button, ErrorMessage, Loading, useToast } from "@/components";
-import { DEFAULT_HANDLE, fromCanvas, newNodeId, nodeTypes, starterConfig, toCanvas, toEdge, type CanvasNode } from "@/components/flow";
+import { DEFAULT_HANDLE, fromCanvas, layout, newNodeId, nodeTypes, starterConfig, toCanvas, toEdge, type CanvasNode } from "@/components/flow";
 import { useCurrentWorkspaceId } from "@/lib/workspace";
 import { useNodeTypes, useSaveWorkflow, useWorkflow, useWorkflowStatus } from "../hooks/useWorkflows";
 import { WORKFLOW_STATUSES, type NodeType, type Workflow, type WorkflowNode, type WorkflowStatus } from "../types";
@@ -142,6 +142,15 @@ function Builder({ workflow, types }: { workflow: Workflow | null; types: NodeTy
     setDirty(true);
   }
 
+  /** Lay every node out again, left to right in the order the connections run, with their measured sizes. */
+  function tidyUp() {
+    const sizes = Object.fromEntries(nodes.flatMap((n) => (n.measured?.width && n.measured.height ? [[n.id, { width: n.measured.width, height: n.measured.height }]] : [])));
+    const positions = layout(nodes, fromCanvas(nodes, edges).connections, sizes);
+    setNodes((current) => current.map((n) => ({ ...n, position: positions[n.id] ?? n.position })));
+    setDirty(true);
+    window.setTimeout(() => void flow.fitView({ padding: 0.2, maxZoom: 1, duration: 200 }), 50);
+  }
+
   function doSave() {
     const content = {
       name: name.trim() || "Untitled workflow",
@@ -240,6 +249,9 @@ function Builder({ workflow, types }: { workflow: Workflow | null; types: NodeTy
               ))}
             </select>
           )}
+          <Button onClick={tidyUp} disabled={nodes.length < 2} title="Arrange the nodes left to right along their connections">
+            Tidy up
+          </Button>
           <Button onClick={() => setDialog("versions")} disabled={!current}>
             Versions
           </Button>
