@@ -5,12 +5,10 @@
 
 The data is generated here (deterministic for a seed): a repository of Python packages whose functions are named
 after a share of the requirements (so validation finds a mix of implemented, partial and missing), tests for some
-of them, and requirements with dependency chains, acceptance criteria, security- and integration-flavoured words
-and a few unclear ones (TBD, "quickly"). Stages: requirements analysis, code validation (index + trace + the stored
-report), planning, the plan's JSON round trip (what every task request parses), and prompts.
-
-Prompts: `prompts_stage` below is the hook for the prompts engineer; it returns None (stage skipped, said so)
-until it is wired to the prompt generator.
+of them, a README, changelog and docs pages, and requirements with dependency chains, acceptance criteria,
+security- and integration-flavoured words and a few unclear ones (TBD, "quickly"). Stages: requirements analysis,
+code validation (index + trace + the stored report), reading the documentation files, planning, the plan's JSON
+round trip (what every task request parses), and prompts.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from trellis.planning.docs import read_doc_files
 from trellis.planning.planner import PlanInput, plan_project
 from trellis.planning.types import Plan
 from trellis.requirements.analysis import RequirementInput, analyze_project
@@ -86,6 +85,14 @@ def generate_repository(root: Path, requirements: list[PlanInput], files: int, r
                 f"def test_{action}_{domain}_{thing}():\n    assert {action}_{domain}_{thing}(1)\n"
             )
             written += 1
+    # Documentation as a library keeps it: a README with a section per domain, pages for half of them, a changelog.
+    sections = "".join(f"## {domain.title()}\n\nWorking with {domain}.\n\n" for domain in DOMAINS)
+    (root / "README.md").write_text(f"# bench\n\n{sections}")
+    (root / "CHANGELOG.md").write_text("# Changelog\n\n## 0.1\n\n- First release.\n")
+    (root / "docs").mkdir()
+    for domain in DOMAINS[::2]:
+        headings = "".join(f"## {action.title()} {domain}\n\nHow to {action} {domain}.\n\n" for action in ACTIONS)
+        (root / "docs" / f"{domain}.md").write_text(f"# {domain.title()}\n\n{headings}")
     filler = 0
     while written < files:
         path = root / "lib" / f"util_{filler // 50:02d}" / f"helper_{filler:04d}.py"
@@ -145,7 +152,10 @@ def main() -> None:
         inputs = [RequirementInput(r.code, r.text, r.acceptance_criteria, r.dependencies) for r in requirements]
         analysis = timed("requirements analysis", lambda: analyze_project(inputs), results)
         report = timed("code validation", lambda: validate_repository(root, inputs).as_dict(max_links=20), results)
-        plan = timed("plan", lambda: plan_project(requirements, analysis, report, seed=arguments.seed), results)
+        docs = timed("read documentation files", lambda: read_doc_files(root), results)
+        plan = timed(
+            "plan", lambda: plan_project(requirements, analysis, report, doc_files=docs, seed=arguments.seed), results
+        )
         body = timed("plan JSON encode", lambda: json.dumps(plan.as_dict()), results)
         timed("plan JSON decode + parse", lambda: Plan.from_dict(json.loads(body)), results)
         made = timed("prompts", lambda: prompts_stage(plan, report, root), results)
@@ -162,6 +172,12 @@ def main() -> None:
         print(f"plan: {len(plan.tasks)} tasks {categories}; phases {[p.key for p in plan.phases]}")
         critical = len(plan.critical_path)
         print(f"plan: critical path {critical} tasks; P50 {plan.total_p50_hours} h, P85 {plan.total_p85_hours} h")
+        documented = [f for t in plan.tasks if t.category == "documentation" for f in t.files]
+        print(
+            f"documentation: {len(docs)} files read; the documentation tasks name {len(documented)} files "
+            f"({sum(f.action == 'modify' for f in documented)} to modify, "
+            f"{sum(f.action == 'create' for f in documented)} to create)"
+        )
         print(f"plan JSON: {len(body) / 1e6:.2f} MB")
         print(f"prompts: {made if made is not None else 'skipped (bench/planning.py prompts_stage is not wired yet)'}")
         total = sum(v for k, v in results.items() if k not in ("generate data", "write repository"))

@@ -239,17 +239,17 @@ def test_a_performance_target_is_measured_and_a_vague_requirement_is_researched_
     plan = Plan.from_dict(json.loads((out / "plan.json").read_text()))
     by_key = {t.key: t for t in plan.tasks}
 
-    # The performance requirement: a benchmark named after its subject, the existing code only read, no module
+    # The performance requirement: a benchmark named after its title, the existing code only read, no module
     # named after the requirement's words, and a DoD Trellis can check without pretending to read speed from code.
     measure = by_key["build:RK-2"]
     assert measure.quality == "performance" and measure.title.startswith("Measure and meet RK-2:")
-    assert (measure.files[0].path, measure.files[0].action) == ("benchmarks/bench_acquiring_permit.py", "create")
+    assert (measure.files[0].path, measure.files[0].action) == ("benchmarks/bench_acquire.py", "create")
     assert all(f.action == "reference" and (repo / f.path).is_file() for f in measure.files[1:])
     checks = [d.check for d in measure.dod if d.checkable]
-    assert "file_exists:benchmarks/bench_acquiring_permit.py" in checks and "implemented:RK-2" not in checks
+    assert "file_exists:benchmarks/bench_acquire.py" in checks and "implemented:RK-2" not in checks
     prompt = (out / "prompts" / measure.id / "implementation.md").read_text()
     assert prompt.count("Acquiring a permit from the limiter shall take less than 2 microseconds") == 1
-    assert "Run it before changing any code" in prompt and "`benchmarks/bench_acquiring_permit.py`" in prompt
+    assert "Run it before changing any code" in prompt and "`benchmarks/bench_acquire.py`" in prompt
     assert "Record what task" in (out / "prompts" / measure.id / "documentation.md").read_text()
 
     # The vague requirement: its questions are answered first, it is not groundwork, no file is named after it.
@@ -261,3 +261,75 @@ def test_a_performance_target_is_measured_and_a_vague_requirement_is_researched_
     report = (out / "report.md").read_text()
     assert "Given the system is running" not in report and "described situation" not in report
     assert "How will RK-3 be tested? As written it cannot be: “more”, “helpful”, “intuitive” have no measure." in report
+
+
+RETRY_SOURCE = '''"""Retry a call."""
+
+
+def retry(call, attempts=3):
+    """Call `call` up to `attempts` times; re-raise the last error."""
+    for attempt in range(attempts):
+        try:
+            return call()
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+'''
+RETRY_REQUIREMENTS = """# retrykit
+
+## RET-7: Circuit breaker
+The library shall provide a circuit breaker that opens after 5 consecutive failures and rejects calls for 30 seconds.
+- Acceptance: Given 5 failed calls, when a sixth call is made, then CircuitOpen is raised.
+
+## RET-9: Command line retries
+The CLI shall offer a --retries option.
+- Acceptance: Given `retrykit --retries 2 cmd`, when cmd fails, then it runs 3 times.
+
+## RET-10
+The library shall provide a timeout for each attempt.
+- Acceptance: Given a timeout of 1 second, when an attempt takes 2 seconds, then it is cancelled.
+"""
+
+
+def test_heading_titles_name_the_tasks_and_the_documentation_task_names_the_repository_docs(tmp_path: Path) -> None:
+    repo = tmp_path / "retrykit-repo"
+    (repo / "retrykit").mkdir(parents=True)
+    (repo / "retrykit" / "retry.py").write_text(RETRY_SOURCE)
+    (repo / "README.md").write_text("# retrykit\n\nRetry helpers.\n\n## Command line\n\nRun `retrykit cmd`.\n")
+    (repo / "CHANGELOG.md").write_text("# Changelog\n")
+    (repo / "docs").mkdir()
+    (repo / "docs" / "timeouts.md").write_text("# Timeouts\n\nHow long a call may take.\n")
+    requirements = tmp_path / "requirements.md"
+    requirements.write_text(RETRY_REQUIREMENTS)
+    out = tmp_path / "out"
+    result = run("pipeline", "run", "--requirements", str(requirements), "--repo", str(repo), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    plan = Plan.from_dict(json.loads((out / "plan.json").read_text()))
+    by_key = {t.key: t for t in plan.tasks}
+
+    # The heading's title names the task, not the first words of its body; an untitled one gets a short title.
+    breaker = by_key["build:RET-7"]
+    assert breaker.title == "Implement RET-7: Circuit breaker"
+    assert by_key["build:RET-10"].title == "Implement RET-10: The library shall provide a timeout for each attempt"
+    assert breaker.requirements[0].text.startswith("The library shall provide a circuit breaker")
+    tasks = (out / "tasks.md").read_text()
+    assert f"**{breaker.id}** Implement RET-7: Circuit breaker (" in tasks and "RET-7 v1 (Circuit breaker)" in tasks
+    report = (out / "report.md").read_text()
+    assert "| RET-7: Circuit breaker | missing |" in report
+    assert f"- {breaker.id} Implement RET-7: Circuit breaker (implementation, RET-7)" in report
+    prompt = (out / "prompts" / breaker.id / "implementation.md").read_text()
+    assert "### RET-7: Circuit breaker (version 1)\nThe library shall provide a circuit breaker" in prompt
+
+    # The documentation task changes the README section and docs page that cover its requirements, creates a page
+    # for the one nothing covers, and adds a changelog entry.
+    docs = by_key["docs"]
+    assert [(f.path, f.action) for f in docs.files] == [
+        ("README.md", "modify"),
+        ("docs/timeouts.md", "modify"),
+        ("docs/circuit_breaker.md", "create"),
+        ("CHANGELOG.md", "modify"),
+    ]
+    prompt = (out / "prompts" / docs.id / "documentation.md").read_text()
+    assert "Write it in the files listed under Files" in prompt
+    assert "- `docs/circuit_breaker.md` (create): no page in the docs covers RET-7 (Circuit breaker) yet" in prompt
+    assert "- `README.md` (modify, lines 5-7): section 'Command line' covers RET-9 (Command line retries)" in prompt

@@ -352,3 +352,55 @@ def test_done_reports_at_the_same_time_each_sync_and_see_the_new_commit(world: W
         "T-004": head,
     }
     assert all(o["accepted"] for o in outcomes.values()), outcomes
+
+
+IMPORTED = """# Cart
+
+## CART-1: Add items
+Shoppers add items to the shopping cart.
+
+## CART-2: Remove items
+Shoppers remove items from the shopping cart.
+
+## CART-3: Cart total
+Shoppers see the cart total price of every item in the cart.
+
+## CART-4: Discount codes
+Shoppers apply a discount code to the cart total through the API; the code SAVE10 takes ten percent off.
+- Acceptance: Given a cart total of 50, when the shopper applies SAVE10, then the total is 45.
+- Depends on: CART-3
+"""
+
+
+def test_imported_heading_titles_name_tasks_and_the_docs_task_names_the_clone_readme(world: World) -> None:
+    readme = "# Cart\n\nA shopping cart.\n\n## Discount codes\n\nNone yet.\n"
+    repository = make_repository(
+        world.local_root,
+        "cart-docs",
+        {"cart/shopping_cart.py": CART_SOURCE, "tests/test_shopping_cart.py": CART_TEST, "README.md": readme},
+    )
+    project_id = world.post("/projects", {"name": "Cart docs"}).json()["id"]
+    imported = world.post(f"/projects/{project_id}/requirements/import", {"content": IMPORTED, "filename": "r.md"})
+    assert imported.status_code == 200, imported.text
+    listed = world.get(f"/projects/{project_id}/requirements?analysis=false").json()["items"]
+    assert [(r["code"], r["title"]) for r in listed] == [
+        ("CART-1", "Add items"),
+        ("CART-2", "Remove items"),
+        ("CART-3", "Cart total"),
+        ("CART-4", "Discount codes"),
+    ]
+    assert world.post(f"/projects/{project_id}/gateway", {"action": "initialize_requirements"}).status_code == 200
+    world.post(f"/projects/{project_id}/gateway", {"action": "finalize_requirements", "force": True})
+    connect(world, project_id, repository)
+    assert world.post(f"/projects/{project_id}/validate-code").status_code == 202
+    assert wait_project(world, project_id, "CODE_VALIDATED", "BLOCKED") == "CODE_VALIDATED"
+    approved = world.post(f"/projects/{project_id}/gateway", {"action": "approve_validation"})
+    assert approved.status_code == 200, approved.text
+
+    plan = world.post(f"/projects/{project_id}/plan").json()["plan"]
+    tasks = {t["key"]: t for t in plan["tasks"]}
+    assert tasks["build:CART-4"]["title"] == "Implement CART-4: Discount codes"
+    assert tasks["build:CART-4"]["requirements"][0]["title"] == "Discount codes"
+    assert [(f["path"], f["action"], f["why"]) for f in tasks["docs"]["files"]] == [
+        ("README.md", "modify", "section 'Discount codes' covers CART-4 (Discount codes)")
+    ]

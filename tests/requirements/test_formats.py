@@ -26,7 +26,7 @@ SAMPLE = [
         priority="high",
         tags=("security", "auth"),
     ),
-    RequirementInput(code="REQ-002", text="Passwords shall be hashed with Argon2id."),
+    RequirementInput(code="REQ-002", text="Passwords shall be hashed with Argon2id.", title="Password storage"),
     RequirementInput(
         code="US-7",
         text='As a user, I want to export my data as "CSV" so that I can keep a copy.',
@@ -85,9 +85,48 @@ Capture the payment within 10 seconds.
         ("REQ-002", "REQ-003"),
         "high",
         ("payments", "refunds"),
+        title="Refunds",
     )
-    assert reqs[1].text == "Capture the payment within 10 seconds."
+    assert (reqs[1].title, reqs[1].text) == ("Payment capture", "Capture the payment within 10 seconds.")
     assert reqs[2] == RequirementInput("REQ-003", "Receipts")  # a heading without body: the title is the text
+
+
+def test_a_heading_title_is_kept_beside_the_body() -> None:
+    content = """## RET-7: Circuit breaker
+The library shall open a circuit after 5 consecutive failures and reject calls for 30 seconds.
+
+## RET-8
+The library shall retry a failed call up to 3 times.
+
+## RET-9: **Jitter**
+
+The library shall add random jitter of up to 10% to each delay.
+"""
+    reqs = parse_requirements(content)
+    assert [(r.code, r.title) for r in reqs] == [("RET-7", "Circuit breaker"), ("RET-8", None), ("RET-9", "Jitter")]
+    assert reqs[0].text.startswith("The library shall open a circuit after 5 consecutive failures")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content"),
+    [
+        ("json", '[{"code": "RET-7", "title": "Circuit breaker", "text": "The library shall open a circuit."}]'),
+        ("yaml", "requirements:\n- code: RET-7\n  title: Circuit breaker\n  text: The library shall open a circuit.\n"),
+        ("csv", "code,title,text\nRET-7,Circuit breaker,The library shall open a circuit.\n"),
+    ],
+)
+def test_a_title_field_or_column_is_read(fmt: str, content: str) -> None:
+    assert parse_requirements(content, format=fmt) == [
+        RequirementInput("RET-7", "The library shall open a circuit.", title="Circuit breaker")
+    ]
+
+
+def test_a_title_alone_is_the_text_not_a_title() -> None:
+    assert parse_requirements('[{"code": "RET-7", "title": "Retry failed calls"}]') == [
+        RequirementInput("RET-7", "Retry failed calls")
+    ]
+    with pytest.raises(RequirementsFormatError, match="title must be text"):
+        parse_requirements('[{"code": "RET-7", "title": ["a"], "text": "Retry."}]')
 
 
 def test_markdown_metadata_as_list_items_bold_labels_and_none() -> None:

@@ -55,10 +55,13 @@ def _validation(result: PipelineResult) -> list[str]:
         score, weight = _percent(dimension["score"]), _percent(dimension["weight"])
         lines.append(f"| {name.replace('_', ' ')} | {score} | {weight} | {verdict} |")
     lines += ["", "| requirement | status | coverage | criteria met | best file |", "|---|---|---|---|---|"]
+    titles = {r.code: r.title for r in result.requirements}
     for requirement in report["requirements"]:
         best = next((link["path"] for link in requirement["links"] if link["linked"]), "-")
+        title = (titles.get(requirement["code"]) or "").replace("|", "\\|")  # a "|" would end the cell
+        name = f"{requirement['code']}: {title}" if title else requirement["code"]
         lines.append(
-            f"| {requirement['code']} | {requirement['status']} | {_percent(requirement['coverage'])} "
+            f"| {name} | {requirement['status']} | {_percent(requirement['coverage'])} "
             f"| {requirement['criteria_met']}/{requirement['criteria_total']} | `{best}` |"
         )
     lines.append("")

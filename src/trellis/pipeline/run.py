@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trellis.planning.docs import read_doc_files
 from trellis.planning.planner import plan_project
 from trellis.planning.types import PROMPT_CATEGORIES, Plan
 from trellis.prompts.context import LineReader
@@ -60,7 +61,7 @@ def run_pipeline(
     seconds["validation"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    plan = plan_project(requirements, analysis, validation, seed=seed)
+    plan = plan_project(requirements, analysis, validation, doc_files=read_doc_files(repo), seed=seed)
     seconds["plan"] = time.perf_counter() - started
 
     started = time.perf_counter()

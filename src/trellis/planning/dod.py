@@ -131,11 +131,14 @@ def research_dod(profile: Profile) -> tuple[DodItem, ...]:
     )
 
 
-def documentation_dod(profiles: Sequence[Profile], depends_on: Sequence[str]) -> tuple[DodItem, ...]:
+def documentation_dod(
+    profiles: Sequence[Profile], depends_on: Sequence[str], created: Sequence[str] = ()
+) -> tuple[DodItem, ...]:
     items = [
         DodItem(f"The documentation describes {p.code} ({p.title}) as built, with an example.", "quality_gate", False)
         for p in profiles
     ]
+    items += [DodItem(f"The page {path} exists.", "quality_gate", True, f"file_exists:{path}") for path in created]
     return tuple(items + _depends(depends_on))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from trellis.planning.docs import DocFile, documentation_files
 from trellis.planning.profile import Profile, RepoLayout
 from trellis.planning.types import FileRef
 
@@ -327,9 +328,12 @@ def draft_requirement(
 MAX_DOCUMENTED = 8  # requirements per documentation task: its prompt carries each one's text and criteria
 
 
-def documentation_drafts(profiles: Sequence[Profile], built: Mapping[str, str]) -> list[Draft]:
+def documentation_drafts(
+    profiles: Sequence[Profile], built: Mapping[str, str], docs: Sequence[DocFile] | None = None
+) -> list[Draft]:
     """One documentation task per MAX_DOCUMENTED user-facing requirements built (API, CLI, settings, public
-    functions), in plan order; keys `docs`, `docs:2`, ... so a plan diff matches them."""
+    functions), in plan order; keys `docs`, `docs:2`, ... so a plan diff matches them. With the repository's
+    documentation files (`docs`; None when the repository was not read) each names the files it changes."""
     documented = [p for p in profiles if p.docs and p.code in built and not p.quality]
     chunks = [documented[i : i + MAX_DOCUMENTED] for i in range(0, len(documented), MAX_DOCUMENTED)]
     drafts = []
@@ -342,13 +346,13 @@ def documentation_drafts(profiles: Sequence[Profile], built: Mapping[str, str]) 
                 "docs" if number == 1 else f"docs:{number}",
                 f"Document the user-facing changes{part}: {codes}",
                 "These requirements change what users call or configure. Describe each as built, with an example "
-                f"taken from its tests:\n{lines}",
+                f"taken from its tests{', in the files listed' if docs is not None else ''}:\n{lines}",
                 "documentation",
                 "build",
                 "quality_assurance",
                 list(chunk),
                 [built[p.code] for p in chunk],
-                [],
+                [] if docs is None else documentation_files(chunk, docs),
                 min(5, 1 + len(chunk) // 3),
                 [f"{len(chunk)} user-facing requirement(s) to describe"],
             )

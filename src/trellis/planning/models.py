@@ -31,7 +31,8 @@ class PlanVersionRow(Base):
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     version: Mapped[int]
     requirements_hash: Mapped[str] = mapped_column(String(64))
-    validation_hash: Mapped[str] = mapped_column(String(64))  # "none" when planned without a validation run
+    # validation report + documentation files read (planner.validation_hash); "none" when planned without either
+    validation_hash: Mapped[str] = mapped_column(String(64))
     planner_version: Mapped[str] = mapped_column(String(20))
     validation_run_id: Mapped[uuid.UUID | None]  # the run whose report was used (not a foreign key: runs may go)
     seed: Mapped[int] = mapped_column(default=0)

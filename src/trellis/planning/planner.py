@@ -19,6 +19,7 @@ from typing import Any
 
 from trellis.core.errors import InvalidInput
 from trellis.planning import dod, estimation, graph, risks
+from trellis.planning.docs import DocFile
 from trellis.planning.drafting import PHASE_ORDER, Draft, assign_phase, documentation_drafts, draft_requirement
 from trellis.planning.profile import (
     PlanInput,
@@ -30,7 +31,7 @@ from trellis.planning.profile import (
 )
 from trellis.planning.types import Phase, Plan, PlannedTask, RequirementRef, Risk
 
-PLANNER_VERSION = "2"  # part of a stored plan's key: bump when a change alters plans for the same inputs
+PLANNER_VERSION = "3"  # part of a stored plan's key: bump when a change alters plans for the same inputs
 PHASE_NAMES = {
     "foundation": ("Foundation", "What the rest builds on"),
     "core_features": ("Core features", "The features themselves"),
@@ -63,10 +64,15 @@ def requirements_hash(requirements: Sequence[RequirementLike]) -> str:
     return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def validation_hash(report: Mapping[str, Any] | None) -> str | None:
-    if report is None:
+def validation_hash(report: Mapping[str, Any] | None, doc_files: Sequence[DocFile] | None = None) -> str | None:
+    """sha256 of what the planner read from the repository: the validation report and, when read, the documentation
+    files' paths and headings (a changed page can change which files a documentation task names). None: neither."""
+    if report is None and doc_files is None:
         return None
-    return hashlib.sha256(json.dumps(report, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    body: Any = report
+    if doc_files is not None:
+        body = {"report": report, "docs": [[d.path, d.headings] for d in doc_files]}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def _findings(
@@ -108,7 +114,10 @@ def _findings(
 
 
 def _drafts(
-    requirements: Sequence[RequirementLike], profiles: Mapping[str, Profile], layout: RepoLayout
+    requirements: Sequence[RequirementLike],
+    profiles: Mapping[str, Profile],
+    layout: RepoLayout,
+    doc_files: Sequence[DocFile] | None,
 ) -> list[Draft]:
     order = graph.topological_order(
         {r.code: list(r.dependencies) for r in requirements},
@@ -125,7 +134,7 @@ def _drafts(
             drafts.append(draft)
             if draft.key == f"build:{code}":
                 built[code] = draft.key
-    return drafts + documentation_drafts([profiles[code] for code in order], built)
+    return drafts + documentation_drafts([profiles[code] for code in order], built, doc_files)
 
 
 def plan_project(
@@ -133,12 +142,15 @@ def plan_project(
     findings: Any = None,
     validation_report: Mapping[str, Any] | None = None,
     *,
+    doc_files: Sequence[DocFile] | None = None,
     seed: int = 0,
     hours_per_point: float = estimation.HOURS_PER_POINT,
     samples: int = estimation.SAMPLES,
 ) -> Plan:
     """Plan the work. `findings`: a `ProjectAnalysis` or `{code: [finding]}`; `validation_report`: a stored
-    validation run's `report` (ValidationReport.as_dict()). Raises NothingToPlan or DependencyCycle (422)."""
+    validation run's `report` (ValidationReport.as_dict()); `doc_files`: the repository's documentation
+    (docs.read_doc_files), which documentation tasks name - None when the repository was not read, and then they
+    name no file. Raises NothingToPlan or DependencyCycle (422)."""
     if not requirements:
         raise NothingToPlan("There are no requirements to plan.")
     warnings: list[str] = []
@@ -153,11 +165,11 @@ def plan_project(
         )
     unclear, counts, points = _findings(findings, {r.code for r in requirements if r.acceptance_criteria})
     profiles = build_profiles(requirements, unclear, counts, validation_report, points)
-    drafts = _drafts(requirements, profiles, RepoLayout.from_report(validation_report))
+    drafts = _drafts(requirements, profiles, RepoLayout.from_report(validation_report), doc_files)
     return _assemble(
         drafts,
         requirements_hash(requirements),
-        validation_hash(validation_report),
+        validation_hash(validation_report, doc_files),
         warnings,
         seed=seed,
         hours_per_point=hours_per_point,
@@ -225,7 +237,7 @@ def _assemble(
                 category=draft.category,  # type: ignore[arg-type]
                 phase=draft.phase,
                 requirements=tuple(
-                    RequirementRef(p.code, p.version, p.text, tuple(p.criteria)) for p in draft.profiles
+                    RequirementRef(p.code, p.version, p.text, tuple(p.criteria), p.own_title) for p in draft.profiles
                 ),
                 depends_on=dependency_ids,
                 complexity=draft.complexity,
@@ -285,7 +297,8 @@ def _dod(draft: Draft, dependency_ids: tuple[str, ...]) -> tuple[Any, ...]:
         return dod.research_dod(draft.profiles[0])
     if draft.category == "design":
         return dod.design_dod(draft.profiles[0])
-    return dod.documentation_dod(draft.profiles, dependency_ids)
+    created = [f.path for f in draft.files if f.action == "create"]
+    return dod.documentation_dod(draft.profiles, dependency_ids, created)
 
 
 def _summary(

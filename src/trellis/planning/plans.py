@@ -17,6 +17,7 @@ from trellis.audit import service as audit_service
 from trellis.core.db import utcnow
 from trellis.core.errors import Conflict, NotFound
 from trellis.planning.diff import diff_plans
+from trellis.planning.docs import DocFile, read_doc_files
 from trellis.planning.models import PlanVersionRow, TaskState, TaskStatusEvent
 from trellis.planning.planner import PLANNER_VERSION, PlanInput, plan_project, requirements_hash, validation_hash
 from trellis.planning.types import Plan
@@ -108,7 +109,8 @@ def generate_plan(
     inputs, analysis = plan_inputs(db, project.id)
     run = validation_service.latest_completed_run(db, project_id=project.id)
     report = run.report if run is not None else None
-    req_hash, val_hash = requirements_hash(inputs), validation_hash(report) or "none"
+    docs = _doc_files(db, project.id)
+    req_hash, val_hash = requirements_hash(inputs), validation_hash(report, docs) or "none"
     if status is ProjectStatus.PLAN_READY:
         projects_service.apply_transition(db, target=target, action="start_planning", correlation_id=correlation_id)
     existing = _find_version(db, project.id, req_hash, val_hash)
@@ -116,7 +118,7 @@ def generate_plan(
         existing.times_requested += 1
         existing.last_requested_at = utcnow()
         return existing, plan_of(existing), False
-    plan = plan_project(inputs, analysis, report, seed=seed)
+    plan = plan_project(inputs, analysis, report, doc_files=docs, seed=seed)
     version = (
         db.scalar(select(func.max(PlanVersionRow.version)).where(PlanVersionRow.project_id == project.id)) or 0
     ) + 1
@@ -154,6 +156,20 @@ def generate_plan(
         metadata={"version": version, "tasks": len(plan.tasks), "validation_run_id": str(run.id) if run else None},
     )
     return row, plan, True
+
+
+def _doc_files(db: Session, project_id: uuid.UUID) -> list[DocFile] | None:
+    """The documentation files of the project's cloned repository; None without a finished clone."""
+    from trellis.repos import service as repos_service
+
+    try:
+        snapshot = repos_service.project_snapshot(db, project_id=project_id)
+    except repos_service.RepositoryNotReady:
+        return None
+    try:
+        return read_doc_files(snapshot.path)
+    except OSError:  # the working tree went away under us: plan as without a clone
+        return None
 
 
 def _find_version(db: Session, project_id: uuid.UUID, req_hash: str, val_hash: str) -> PlanVersionRow | None:

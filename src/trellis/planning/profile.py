@@ -121,7 +121,7 @@ class RequirementLike(Protocol):
 @dataclass(frozen=True)
 class PlanInput:
     """A requirement as the planner takes it; `trellis.requirements.analysis.RequirementInput` works too
-    (version 1, no title)."""
+    (version 1)."""
 
     code: str
     text: str
@@ -137,7 +137,7 @@ class PlanInput:
 class Profile:
     code: str
     version: int
-    title: str
+    title: str  # its own title, else a short one from its first sentence: what task titles and file names use
     text: str
     criteria: tuple[str, ...]
     dependencies: tuple[str, ...]
@@ -161,6 +161,7 @@ class Profile:
     performance: tuple[str, ...] = ()
     # What each blocking finding says ('"intuitive" depends on who judges it; ...'): the research task's agenda.
     open_points: tuple[str, ...] = ()
+    own_title: str | None = None  # the title the requirement was written with, if any
 
     @property
     def quality(self) -> str:
@@ -250,7 +251,8 @@ def build_profiles(
     for requirement in requirements:
         result = by_code.get(requirement.code)
         links = list(result.get("links", [])) if result else []
-        title = getattr(requirement, "title", None) or short_title(requirement.text)
+        own_title = " ".join(str(getattr(requirement, "title", None) or "").split()) or None
+        title = own_title or short_title(requirement.text)
         words = " ".join([title, requirement.text, *requirement.acceptance_criteria, *requirement.tags])
         profiles[requirement.code] = Profile(
             code=requirement.code,
@@ -281,6 +283,7 @@ def build_profiles(
             foundation=_matches(_FOUNDATION, words),
             docs=_matches(_DOCS, words) + _public_api(requirement),
             performance=performance_target(requirement.text),
+            own_title=own_title,
         )
     return profiles
 

@@ -17,7 +17,10 @@ class PlanRequest(BaseModel):
 class PlanVersionSummary(BaseModel):
     version: int
     requirements_hash: str
-    validation_hash: str | None = Field(description="null when planned without a code validation run.")
+    validation_hash: str | None = Field(
+        description="Hash of the code validation report and the repository's documentation files planned from; "
+        "null when planned without either."
+    )
     validation_run_id: uuid.UUID | None
     planner_version: str
     seed: int
@@ -48,6 +51,7 @@ class RequirementRefRead(BaseModel):
     version: int
     text: str
     acceptance_criteria: list[str]
+    title: str | None = Field(None, description="The requirement's own title, when it has one.")
 
 
 class FileRefRead(BaseModel):

@@ -25,6 +25,7 @@ class RequirementRef:
     version: int
     text: str
     acceptance_criteria: tuple[str, ...] = ()
+    title: str | None = None  # the requirement's own title ("Circuit breaker"); None when it has none
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class Phase:
 @dataclass(frozen=True)
 class Plan:
     requirements_hash: str
-    validation_hash: str | None  # None when planned without a validation run
+    validation_hash: str | None  # of the validation report and documentation read; None when neither was
     phases: tuple[Phase, ...]
     tasks: tuple[PlannedTask, ...]
     critical_path: tuple[str, ...]

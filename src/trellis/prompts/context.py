@@ -279,7 +279,13 @@ def build_context(
         },
         project={"name": project_name},
         requirements=[
-            {"code": r.code, "version": r.version, "text": r.text, "acceptance_criteria": list(r.acceptance_criteria)}
+            {
+                "code": r.code,
+                "version": r.version,
+                "title": r.title,
+                "text": r.text,
+                "acceptance_criteria": list(r.acceptance_criteria),
+            }
             for r in task.requirements
         ],
         files=[

@@ -105,7 +105,10 @@ def _task_lines(task: PlannedTask, statuses: Mapping[str, str], prompt_files: bo
     out.append(f"- [{mark}] **{task.id}** {task.title} ({', '.join(flags)})")
     out.append(f"  - Depends on: {', '.join(task.depends_on) if task.depends_on else 'nothing'}")
     if task.requirements:
-        out.append("  - Requirements: " + ", ".join(f"{r.code} v{r.version}" for r in task.requirements))
+        out.append(
+            "  - Requirements: "
+            + ", ".join(f"{r.code} v{r.version}" + (f" ({r.title})" if r.title else "") for r in task.requirements)
+        )
     for file in task.files:
         span = ""
         if file.lines:

@@ -2,6 +2,10 @@
 
 `parse_requirements(export_requirements(x, f), format=f) == x` for json, yaml, csv and markdown, as long as
 texts and criteria are single-line (Markdown joins wrapped lines) and tags contain no commas.
+
+A requirement's title is kept apart from its text: the heading of a Markdown section that has a body
+("## RET-7: Circuit breaker" over "The library shall ..."), or a `title` field or column. Plain text, Markdown
+lists and a heading without a body have none (the heading is then the text).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ _EXTENSIONS = {
     ".yaml": "yaml",
     ".yml": "yaml",
 }
-CSV_COLUMNS = ("code", "text", "acceptance_criteria", "priority", "dependencies", "tags")
+CSV_COLUMNS = ("code", "title", "text", "acceptance_criteria", "priority", "dependencies", "tags")
 
 # "REQ-001", "US-12", "FR1": a code written in front of a requirement must contain a digit, so "Note: ..." is text.
 _CODE_LIKE = r"[A-Za-z][A-Za-z0-9_.-]*\d[A-Za-z0-9_.-]*"
@@ -103,6 +107,7 @@ class _Draft:
         self.line = line
         self.code = code
         self.text = text
+        self.title: str | None = None
         self.criteria: list[str] = []
         self.dependencies: list[str] = []
         self.priority: str | None = None
@@ -168,9 +173,16 @@ def _finish(drafts: list[_Draft]) -> list[RequirementInput]:
                 dependencies=tuple(dict.fromkeys(draft.dependencies)),
                 priority=(draft.priority or "").strip() or None,
                 tags=tuple(t.strip() for t in draft.tags if t.strip()),
+                title=_title(draft.title, text),
             )
         )
     return result
+
+
+def _title(title: str | None, text: str) -> str | None:
+    """One line, without Markdown emphasis; none when it only repeats the text."""
+    cleaned = " ".join((title or "").split()).strip("*_ ")
+    return cleaned if cleaned and cleaned != " ".join(text.split()) else None
 
 
 def _code_and_text(body: str, line: int) -> tuple[str | None, str]:
@@ -240,6 +252,7 @@ def _parse_markdown_sections(lines: list[str]) -> list[_Draft]:
         if current is not None:
             body = "\n\n".join(" ".join(paragraph) for paragraph in paragraphs if paragraph)
             current.text = body or title
+            current.title = title if body else None  # without a body the heading is the requirement itself
             _take_inline_dependencies(current)
 
     for number, raw in enumerate(lines, start=1):
@@ -346,6 +359,7 @@ def _parse_csv(content: str) -> list[_Draft]:
             values = dict(zip(columns, row, strict=False))
             code = values.get("code", "").strip() or None
             draft = _Draft(number, code, values.get("text", ""))
+            draft.title = values.get("title") or None
             draft.criteria = _split_list(values.get("acceptance_criteria", ""))
             draft.dependencies = _split_codes(values.get("dependencies", ""))
             draft.priority = values.get("priority", "").strip() or None
@@ -394,7 +408,13 @@ def _drafts_from_data(data: Any, content: str) -> list[_Draft]:
         text = item.get("text", item.get("description", item.get("title")))
         if not isinstance(text, str):
             raise RequirementsFormatError(f"requirement #{position + 1} ({code or 'no code'}) needs a text", line=line)
+        title = item.get("title")
+        if title is not None and not isinstance(title, str | int | float):
+            raise RequirementsFormatError(
+                f"requirement #{position + 1} ({code or 'no code'}): title must be text", line=line
+            )
         draft = _Draft(line or 0, code, text)
+        draft.title = None if title is None else str(title)
         draft.criteria = _as_list(item.get("acceptance_criteria"), "acceptance_criteria", line)
         draft.dependencies = _as_list(item.get("dependencies"), "dependencies", line)
         priority = item.get("priority")
@@ -432,6 +452,7 @@ def _parse_yaml(content: str) -> list[_Draft]:
 def _as_dict(requirement: RequirementInput) -> dict[str, Any]:
     return {
         "code": requirement.code,
+        **({"title": requirement.title} if requirement.title else {}),
         "text": requirement.text,
         "acceptance_criteria": list(requirement.acceptance_criteria),
         "dependencies": list(requirement.dependencies),
@@ -462,7 +483,15 @@ def _export_csv(reqs: Iterable[RequirementInput]) -> str:
     for r in reqs:
         # one criterion per line inside the quoted cell: sentences may contain "|" or ";"
         writer.writerow(
-            [r.code, r.text, _cell(r.acceptance_criteria), r.priority or "", ";".join(r.dependencies), _cell(r.tags)]
+            [
+                r.code,
+                r.title or "",
+                r.text,
+                _cell(r.acceptance_criteria),
+                r.priority or "",
+                ";".join(r.dependencies),
+                _cell(r.tags),
+            ]
         )
     return buffer.getvalue()
 
@@ -476,7 +505,7 @@ def _cell(items: Sequence[str]) -> str:
 
 
 def _markdown_section(r: RequirementInput) -> str:
-    lines = [f"## {r.code}", "", r.text, ""]
+    lines = [f"## {r.code}: {r.title}" if r.title else f"## {r.code}", "", r.text, ""]
     if r.acceptance_criteria:
         lines += ["Acceptance criteria:", "", *(f"- {criterion}" for criterion in r.acceptance_criteria), ""]
     meta = []

@@ -116,7 +116,8 @@ def render_markdown(requirements: Sequence[RequirementInput], analysis: ProjectA
         lines.append("")
     lines += ["## Requirements", ""]
     for requirement, result in zip(requirements, analysis.requirements, strict=True):
-        lines += [f"### {requirement.code}", "", f"> {' '.join(requirement.text.split())}", ""]
+        heading = f"{requirement.code}: {requirement.title}" if requirement.title else requirement.code
+        lines += [f"### {heading}", "", f"> {' '.join(requirement.text.split())}", ""]
         lines += [f"Scores: {_score_line(result.scores)}.", ""]
         if not result.findings:
             lines += ["No findings.", ""]

@@ -107,6 +107,7 @@ async def import_requirements(
         items = [
             {
                 "code": r.code,
+                "title": r.title,
                 "text": r.text,
                 "acceptance_criteria": list(r.acceptance_criteria),
                 "priority": r.priority,

@@ -227,6 +227,7 @@ def to_input(code: str, data: dict[str, Any]) -> RequirementInput:
         dependencies=tuple(data.get("dependencies") or ()),
         priority=data.get("priority"),
         tags=tuple(data.get("tags") or ()),
+        title=data.get("title"),
     )
 
 

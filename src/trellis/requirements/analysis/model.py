@@ -117,6 +117,7 @@ class RequirementInput:
     dependencies: tuple[str, ...] = ()
     priority: str | None = None
     tags: tuple[str, ...] = ()
+    title: str | None = None  # a short name ("Circuit breaker"); not analysed, the text is the requirement
 
 
 @dataclass(frozen=True)
