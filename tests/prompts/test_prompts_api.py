@@ -161,3 +161,58 @@ def test_execution_starts_only_once_every_task_has_its_prompts(world: World) -> 
     assert started.status_code == 200, started.text
     assert started.json()["to_state"] == "EXECUTING"
     assert started.json()["details"] == {"plan_version": 1, "prompts": generated["total"]}
+
+
+def stored_sets(world: World, project_id: str) -> dict[str, int]:
+    """Prompt rows per stored set (generation key) of the project."""
+    import uuid
+
+    from sqlalchemy import func, select
+
+    from trellis.prompts.models import GeneratedPrompt
+
+    with world.runtime.database.session_factory() as session:
+        rows = session.execute(
+            select(GeneratedPrompt.generation_key, func.count())
+            .where(GeneratedPrompt.project_id == uuid.UUID(project_id))
+            .group_by(GeneratedPrompt.generation_key)
+        ).all()
+    return {key: count for key, count in rows}
+
+
+@pytest.fixture
+def keeps_two(tmp_path: Path) -> Iterator[World]:
+    yield from make_world(tmp_path, prompt_sets_kept=2)
+
+
+def test_regenerating_keeps_the_newest_prompt_sets_and_traceability_still_lists_the_prompts(keeps_two: World) -> None:
+    world = keeps_two
+    project_id, _ = planned_project(world)
+    tasks = world.post(f"/projects/{project_id}/plan").json()["plan"]["tasks"]
+    generated = []
+    for budget in (4000, 3000, 2500, 2000):  # each budget is a new set
+        response = world.post(f"/projects/{project_id}/prompts", {"token_budget": budget})
+        assert response.status_code == 201, response.text
+        generated.append(response.json())
+    sets = stored_sets(world, project_id)
+    assert sorted(sets) == sorted(g["generation_key"] for g in generated[2:])
+    assert list(sets.values()) == [4 * len(tasks)] * 2
+
+    # What a task's prompts are is still answered, from the newest set.
+    newest = generated[-1]
+    latest = world.get(f"/projects/{project_id}/prompts").json()
+    assert latest["generation_key"] == newest["generation_key"] and latest["total"] == 4 * len(tasks)
+    traced = world.get(f"/projects/{project_id}/traceability?task=T-001").json()
+    expected = [(p["category"], p["token_count"]) for p in newest["items"] if p["task_id"] == "T-001"]
+    assert [(p["category"], p["token_count"]) for p in traced["prompts"]] == expected
+    assert [p["category"] for p in traced["prompts"]] == ["implementation", "testing", "review", "documentation"]
+
+    # A pruned set asked for again is rendered again; still two sets.
+    again = world.post(f"/projects/{project_id}/prompts", {"token_budget": 4000})
+    assert again.status_code == 201 and again.json()["generation_key"] == generated[0]["generation_key"]
+    assert sorted(stored_sets(world, project_id)) == sorted(
+        [generated[3]["generation_key"], again.json()["generation_key"]]
+    )
+    audit = world.get(f"/projects/{project_id}/audit?limit=500").json()["items"]
+    pruned = [r["metadata"]["pruned_sets"] for r in audit if r["action"] == "prompts.generated"]
+    assert sorted(map(len, pruned)) == [0, 0, 1, 1, 1]

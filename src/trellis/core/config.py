@@ -72,6 +72,14 @@ class Settings(BaseSettings):
 
     access_token_minutes: int = Field(15, ge=1, le=1440, description="Lifetime of an access token (JWT).")
     refresh_token_days: int = Field(7, ge=1, le=365, description="Lifetime of a sign-in session's refresh token.")
+    auth_cache_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=60,
+        description="How long an API process reuses what it read about a bearer credential. Changes made through "
+        "this process (sign-out, revocation) apply at once; another process sees them, and expiry, at most this "
+        "late. `0` reads the database on every request.",
+    )
     smtp_host: str | None = Field(None, description="SMTP server for sign-in codes and invitations. Unset: dev outbox.")
     smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
     smtp_username: str | None = Field(None, description="SMTP user name, if the server needs one.")
@@ -188,6 +196,13 @@ class Settings(BaseSettings):
         le=200_000,
         description="Tokens (cl100k_base) a generated prompt may use; the least relevant context is left out first, "
         "never the task or its acceptance criteria.",
+    )
+    prompt_sets_kept: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        description="Prompt sets (every task's prompts from one generation) kept per project; storing a new set "
+        "deletes the older ones past this count. The newest set, which exports and traceability read, always stays.",
     )
     max_repo_size_mb: int = Field(
         100,

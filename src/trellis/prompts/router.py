@@ -204,6 +204,7 @@ async def generate_prompts(
     """Render every task's implementation, testing, review and documentation prompts for the current plan.
     Idempotent: the same plan version, template versions and budget return the stored prompts (200)."""
     budget = (body.token_budget if body else None) or request.app.state.settings.prompt_token_budget
+    keep_sets = request.app.state.settings.prompt_sets_kept
 
     def prepare(s: Session) -> service.PromptGeneration | service.PendingGeneration:
         target = projects_service.load_project(
@@ -223,7 +224,9 @@ async def generate_prompts(
         # Rendering reads the clone's files and can take seconds on a large plan: no transaction is open meanwhile.
         rendered = await run_in_threadpool(pending.render)
         prepared = await db.run(
-            lambda s: service.store_generation(s, pending=pending, rendered=rendered, actor_id=principal.user_id)
+            lambda s: service.store_generation(
+                s, pending=pending, rendered=rendered, actor_id=principal.user_id, keep_sets=keep_sets
+            )
         )
     if not prepared.created:
         response.status_code = 200

@@ -283,9 +283,15 @@ def prepare_generation(
 
 
 def store_generation(
-    db: Session, *, pending: PendingGeneration, rendered: list[RenderedPrompt], actor_id: uuid.UUID | None
+    db: Session,
+    *,
+    pending: PendingGeneration,
+    rendered: list[RenderedPrompt],
+    actor_id: uuid.UUID | None,
+    keep_sets: int,
 ) -> PromptGeneration:
-    """Save a rendered set; when a concurrent request saved the same set first, return that one."""
+    """Save a rendered set and delete the project's sets older than the `keep_sets` newest (settings
+    `prompt_sets_kept`); when a concurrent request saved the same set first, return that one."""
     stored = _stored(db, pending.project_id, pending.key)
     if stored:
         return PromptGeneration(
@@ -300,6 +306,7 @@ def store_generation(
         return PromptGeneration(
             pending.project_id, pending.plan_version, pending.key, False, pending.templates, stored, pending.plan
         )
+    pruned = prune_prompt_sets(db, project_id=pending.project_id, keep=keep_sets)
     audit_service.record(
         db,
         action="prompts.generated",
@@ -311,6 +318,7 @@ def store_generation(
             "plan_version": pending.plan_version,
             "prompts": len(rows),
             "templates": {c: t.version for c, t in pending.templates.items()},
+            "pruned_sets": pruned,
         },
     )
     return PromptGeneration(
@@ -324,23 +332,25 @@ def store_generation(
     )
 
 
-def generate_prompts(
-    db: Session,
-    *,
-    project_id: uuid.UUID,
-    workspace_id: uuid.UUID,
-    project_name: str,
-    budget: int,
-    actor_id: uuid.UUID | None,
-) -> PromptGeneration:
-    """Render every task's four prompts for the current plan in one transaction (jobs, scripts); the API route does
-    the same in three steps so that no transaction stays open while prompts render."""
-    prepared = prepare_generation(
-        db, project_id=project_id, workspace_id=workspace_id, project_name=project_name, budget=budget
-    )
-    if isinstance(prepared, PromptGeneration):
-        return prepared
-    return store_generation(db, pending=prepared, rendered=prepared.render(), actor_id=actor_id)
+def prune_prompt_sets(db: Session, *, project_id: uuid.UUID, keep: int) -> list[str]:
+    """Delete every prompt set (generation key) of the project but the `keep` most recently generated; returns the
+    keys deleted. The newest set is what `latest_prompts` - exports, the MCP tools, traceability - reads, so what a
+    task's prompts were stays answerable; regenerating a deleted set renders it again."""
+    newest = func.max(GeneratedPrompt.created_at)
+    sets = db.execute(
+        select(GeneratedPrompt.generation_key, newest)
+        .where(GeneratedPrompt.project_id == project_id)
+        .group_by(GeneratedPrompt.generation_key)
+        .order_by(newest.desc(), GeneratedPrompt.generation_key)
+    ).all()
+    old = [key for key, _ in sets[max(keep, 1) :]]
+    if old:
+        db.execute(
+            delete(GeneratedPrompt).where(
+                GeneratedPrompt.project_id == project_id, GeneratedPrompt.generation_key.in_(old)
+            )
+        )
+    return old
 
 
 def _row(
