@@ -79,6 +79,15 @@ def _name_coverage(name: str, query: Mapping[str, QueryTerm]) -> float:
     return len(words & query.keys()) / len(words) if words else 0.0
 
 
+def _identifier(name: str) -> str:
+    return "=" + name.lower()  # tracing.IDENTIFIER_PREFIX: a code name the requirement writes
+
+
+def is_private(qualified_name: str) -> bool:
+    """`_helper`, `_Foo.run`: kept to its module by convention (dunders like `__init__` are public)."""
+    return any(part.startswith("_") and not part.endswith("__") for part in qualified_name.split("."))
+
+
 def shared_terms(matched: Sequence[QueryTerm], idf: Mapping[str, float]) -> Evidence:
     """The cheap explanation, for files far down a list: the requirement's words the file contains."""
     ordered = sorted(matched, key=lambda q: (-q.weight * idf.get(q.term, 0.0), q.surface))
@@ -128,21 +137,31 @@ def explain(
             evidence.append(Evidence("field", why, tuple(matched), field=field))
     ranked_symbols = []
     wanted = frozenset(by_term)
+    written = {term for term, item in by_term.items() if item.source == "identifier"}
     for symbol, name_terms, doc_terms in terms.symbols_with(wanted):
         in_name_weight = _weight(name_terms, weights)
         in_doc_weight = _weight(doc_terms - name_terms, weights)
         if in_name_weight or in_doc_weight:
+            exact = _identifier(symbol.name) in written
+            rank = (not exact, not in_name_weight, is_private(symbol.qualified_name))
             ranked_symbols.append(
-                ((in_name_weight, _name_coverage(symbol.name, by_term), in_doc_weight), symbol, name_terms, doc_terms)
+                (
+                    (rank, -in_name_weight, -_name_coverage(symbol.name, by_term), -in_doc_weight, symbol.start_line),
+                    symbol,
+                    name_terms,
+                    doc_terms,
+                )
             )
-    # A symbol named after the requirement's words comes before one whose (often long) docstring merely
-    # mentions them, and `get_next` before `_get_next_nearest_diff`: that is the code a reader, or a coding
-    # agent given these lines, should look at first.
-    ranked_symbols.sort(key=lambda item: (-item[0][0], -item[0][1], -item[0][2], item[1].start_line))
+    # The symbol the requirement names (`load_dotenv()`) first; then one named after the requirement's words before
+    # one whose (often long) docstring merely mentions them, a public one before a private helper, and `get_next`
+    # before `get_next_nearest_diff`: that is the code a reader, or a coding agent given these lines, should look at.
+    ranked_symbols.sort(key=lambda item: item[0])
     for _, symbol, name_terms, doc_terms in ranked_symbols[:MAX_SYMBOLS]:
         in_name = _matched(name_terms, by_term, idf)
         in_doc = _matched(doc_terms - name_terms, by_term, idf)
         reasons = []
+        if _identifier(symbol.name) in written:
+            reasons.append("the requirement names it")
         if in_name:
             reasons.append("its name matches " + ", ".join(f"'{w}'" for w in in_name))
         if in_doc:

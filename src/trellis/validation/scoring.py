@@ -23,6 +23,7 @@ DIMENSIONS = {
 COMPLIANCE_THRESHOLD = 0.70  # seed 000: approve_validation needs "Validation score >70%"
 IMPLEMENTED_COVERAGE = 0.5  # share of the requirement's weighted words found in its linked code
 CRITERION_COVERAGE = 0.5  # a criterion is met when half its weighted words are in the linked code or tests
+CANDIDATES_JUDGED = 3  # a missing requirement's missing terms: the words its best candidates lack
 PATTERN_TERMS = 5  # the requirement's heaviest words that should name a file or a symbol
 LARGE_FILE_LINES = 1000
 
@@ -124,9 +125,11 @@ def assess_requirement(requirement: RequirementInput, trace: RequirementTrace, m
         status = "implemented"
     else:
         status = "partial"
+    # With nothing linked, what is lacking is what even the closest candidates do not have (not "file", "load").
+    judged = linked or [model.files[p] for p in trace.implementation.positions[:CANDIDATES_JUDGED]]
     missing_terms = tuple(
         dict.fromkeys(
-            item.surface for item in own if item.source == "text" and not _present(item.term, linked, _ALL_FIELDS)
+            item.surface for item in own if item.source == "text" and not _present(item.term, judged, _ALL_FIELDS)
         )
     )
     return RequirementResult(
@@ -193,7 +196,18 @@ def recommend(
 ) -> list[Recommendation]:
     advice: list[Recommendation] = []
     for result in results:
-        if result.status == "missing" and result.trace.lacks_key_terms:
+        if result.status == "missing" and result.trace.unknown_terms:
+            words = ", ".join(result.trace.unknown_terms[:6])
+            advice.append(
+                Recommendation(
+                    "implement",
+                    "high",
+                    f"Implement {result.code}: no file of the repository uses {words}; the code that matches it "
+                    "shares only other words with it.",
+                    result.code,
+                )
+            )
+        elif result.status == "missing" and result.trace.lacks_key_terms:
             words = ", ".join(dict.fromkeys(item.surface for item in result.trace.key_terms))
             advice.append(
                 Recommendation(

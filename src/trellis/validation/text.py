@@ -35,7 +35,8 @@ ENGLISH_STOP_WORDS = _words(
     should so some such than that the their theirs them themselves then there these they this those through thus to
     too under until up upon us very via was we were what when where whether which while who whom whose why will with
     within without would yet you your yours yourself yourselves e g ie eg i.e must may might able allow allows
-    allowed provide provides need needs want wants using use used
+    allowed provide provides need needs want wants using use used one two three four five six seven eight nine ten
+    twice
     """
 )
 # Keywords and boilerplate of the indexed languages: frequent everywhere, say nothing about a requirement.
@@ -67,7 +68,8 @@ ABBREVIATIONS: dict[str, str] = {
     "acct": "account", "addr": "address", "admin": "administrator", "alloc": "allocate", "app": "application",
     "arg": "argument", "attr": "attribute", "auth": "authenticate", "authn": "authenticate", "authz": "authorize",
     "avg": "average", "btn": "button", "buf": "buffer", "calc": "calculate", "cb": "callback", "cfg": "configuration",
-    "cert": "certificate", "chk": "check", "cli": "client", "cmd": "command", "cnt": "count", "conf": "configuration",
+    "cert": "certificate", "chk": "check", "cli": "command line", "cmd": "command", "cnt": "count",
+    "conf": "configuration",
     "config": "configuration", "conn": "connection", "ctrl": "controller", "ctx": "context", "cur": "current",
     "db": "database", "dept": "department", "desc": "description", "dest": "destination", "dir": "directory",
     "doc": "document", "dt": "date", "env": "environment", "err": "error", "evt": "event", "exp": "expire",
@@ -80,9 +82,23 @@ ABBREVIATIONS: dict[str, str] = {
     "resp": "response", "sched": "schedule", "sec": "security", "seq": "sequence",
     "sess": "session", "src": "source", "srv": "server", "stat": "statistic", "stats": "statistic", "str": "string",
     "svc": "service", "sync": "synchronize", "tmp": "temporary", "temp": "temporary", "tx": "transaction",
+    "var": "variable",
     "txn": "transaction", "usr": "user", "util": "utility", "val": "value", "msgs": "message", "pw": "password",
     "qry": "query", "rpt": "report", "sel": "select", "upd": "update", "ins": "insert", "usrs": "user",
 }  # fmt: skip
+
+# Requirement boilerplate: words that say a requirement exists ("the system should support users") but not which
+# feature it is. They stay in the query at a low weight (code named `user_data` is still a little closer), but are
+# never a requirement's key term, never "missing" from its code, and do not count in its coverage.
+FILLER_WORDS = _words(
+    """
+    able ability across allow allowing application automatic automatically capability capable certain correct
+    correctly data different easily easy efficient efficiently ensure enable enabled etc feature features
+    functionality functionalities general given good handle handled handles handling library multiple new
+    people person possible proper properly provided reliable reliably simple simply someone specific support
+    supported supporting supports system systems user users various way ways well whole
+    """
+)
 
 # Words a requirement may use for what code names differently. Each group is one meaning; stemmed at load.
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
@@ -94,7 +110,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("login", "logon", "signin", "authenticate", "authentication", "credential"),
     ("logout", "logoff", "signout"),
     ("user", "account", "member", "profile"),
-    ("email", "mail", "message", "notify", "notification", "alert"),
+    ("email", "mail", "notify", "notification", "alert"),  # not "message": error messages are no e-mail
     ("save", "store", "persist", "write"),
     ("load", "read", "fetch", "open", "import"),
     ("export", "download", "dump"),
@@ -129,7 +145,19 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    return str(_ENGLISH.stemWord(word))
+    """Snowball English, and the -er nouns it leaves whole stemmed as their -ing form: Snowball takes "-er" off only
+    past the word's second syllable, so `logger`, `parser`, `handler`, `timer` would never meet log, parse, handle,
+    time. The -ing form goes through Snowball's own undoubling and e-restoring (logging -> log, timing -> time);
+    a result that is a stop word ("user" -> "use", "offer" -> "off") keeps the -er form."""
+    found = str(_ENGLISH.stemWord(word))
+    if len(found) > 4 and found.endswith("er"):
+        verb = str(_ENGLISH.stemWord(found[:-2] + "ing"))
+        if len(verb) > 2 and verb not in STOP_WORDS:
+            return verb
+    return found
+
+
+FILLER_TERMS = frozenset(stem(word) for word in FILLER_WORDS)
 
 
 def split_identifier(identifier: str) -> list[str]:
@@ -145,11 +173,11 @@ def split_identifier(identifier: str) -> list[str]:
 def word_terms(word: str) -> tuple[str, ...]:
     """The index terms of one raw word (an identifier or a prose word): split, expanded, filtered, stemmed."""
     terms = []
-    for part in split_identifier(word):
-        part = fold(ABBREVIATIONS.get(part, part))
-        if len(part) < 2 or part.isdigit() or part in STOP_WORDS:
-            continue
-        terms.append(stem(part))
+    for piece in split_identifier(word):
+        for part in fold(ABBREVIATIONS.get(piece, piece)).split():  # "cli" -> "command line"
+            if len(part) < 2 or part.isdigit() or part in STOP_WORDS:
+                continue
+            terms.append(stem(part))
     return tuple(terms)
 
 

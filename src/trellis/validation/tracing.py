@@ -13,6 +13,7 @@ explains the other hundreds of thousands of candidates.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,12 @@ GENERIC_FLOOR = 0.3  # a word used by every requirement keeps 30% of its weight
 RELATIVE_THRESHOLD = 0.4  # linked when at least this fraction of the requirement's best file's score ...
 ABSOLUTE_FLOOR = 0.05  # ... and the best file reaches this fraction of the best score possible (half for the rest)
 FLOOR_REFERENCE_TERMS = 12  # longer requirements get a lower floor: one file rarely covers a long use case
+FILLER_WEIGHT = 0.3  # "support", "user", "system": boilerplate keeps 30% of its weight (text.FILLER_WORDS)
+IDENTIFIER_WEIGHT = 1.5  # `load_dotenv()` named in a requirement: the files defining that symbol
+DEFINES_TF = 3.0  # a definition of the named symbol counts like a word of the file name
+PRIVATE_MODULE_FACTOR = 0.85  # `_utils.py`, `_compat.py`: helpers behind the public modules that a user calls
+UNKNOWN_SHARE = 0.5  # nothing is linked when words no file uses hold this share of the requirement's weight ...
+UNKNOWN_SUBJECTS = 2  # ... or this many of the words it repeats are used by no file
 KEY_TERMS_SHARE = 0.5  # a requirement's key terms hold this share of the weight of its words the code can judge
 EVIDENCE_DEPTH = 25  # fields, symbols and passages are explained for linked files and the first N of each list;
 # the others get the list of words they share with the requirement
@@ -47,8 +54,9 @@ class QueryTerm:
     term: str  # stemmed; two words joined by a space for a bigram
     weight: float
     surface: str  # a word as the requirement wrote it, for people
-    source: str  # text, criteria, bigram, synonym
+    source: str  # text, criteria, bigram, synonym, filler (text.FILLER_WORDS), identifier (a code name it writes)
     named: bool = False  # the requirement's text writes it like a name: an acronym, a format, a product (iCal, PDF)
+    stressed: bool = False  # the requirement uses it more than once (text and criteria together): it is the subject
 
 
 @dataclass(frozen=True)
@@ -124,6 +132,7 @@ class RequirementTrace:
     test_ranking: Ranking
     key_terms: tuple[QueryTerm, ...] = ()  # its distinctive words (key_terms())
     lacks_key_terms: bool = False  # files would be linked, but none mentions a key term: so none is
+    unknown_terms: tuple[str, ...] = ()  # files would be linked, but these words of it no file uses: so none is
 
     @cached_property
     def links(self) -> tuple[FileLink, ...]:
@@ -165,6 +174,12 @@ class TraceModel:
         for position, source in enumerate(self.files):
             for term, weighted in _weighted_frequencies(source, averages, wanted).items():
                 pseudo[term].append((position, weighted))
+        names = {term for term in wanted or () if term.startswith(IDENTIFIER_PREFIX)}
+        if names:  # the files that define a symbol a requirement names
+            for position, source in enumerate(self.files):
+                defined = {IDENTIFIER_PREFIX + symbol.name.lower() for symbol in source.symbols} & names
+                for term in sorted(defined):
+                    pseudo[term].append((position, DEFINES_TF))
         self.idf: dict[str, float] = {}
         self.postings: dict[str, list[tuple[int, float]]] = {}
         for term, entries in pseudo.items():
@@ -175,8 +190,13 @@ class TraceModel:
         by_path = sorted(range(len(self.files)), key=lambda position: self.files[position].path)
         self.implementation_order = [p for p in by_path if not self.files[p].is_test]
         self.test_order = [p for p in by_path if self.files[p].is_test]
+        self.factors = [PRIVATE_MODULE_FACTOR if is_private_module(f.path) else 1.0 for f in self.files]
         self._file_terms: dict[int, FileTerms] = {}
         self.rarest_idf = math.log(1 + (len(self.files) + 0.5) / 0.5)  # the idf of a word no file contains
+
+    def knows(self, term: str) -> bool:
+        """Whether some indexed file has the term or one of its synonyms."""
+        return term in self.idf or any(synonym in self.idf for synonym in text.synonyms(term))
 
     def file_terms(self, position: int) -> FileTerms:
         """A file's symbols and passages with their term sets, for evidence; kept for the files explained lately."""
@@ -194,16 +214,21 @@ class TraceModel:
             weight = item.weight
             for position, contribution in self.postings.get(item.term, ()):
                 scores[position] += weight * contribution
-        return scores
+        return [score * factor for score, factor in zip(scores, self.factors, strict=True)]
 
     def ceiling(self, query: Sequence[QueryTerm]) -> float:
         """The score of a file that contained every query term infinitely often (tf/(k1+tf) -> 1).
 
         A word found nowhere in the code counts at the rarest word's weight: a requirement whose words the code
-        does not use cannot reach the absolute floor just because the few words it shares are rare.
+        does not use cannot reach the absolute floor just because the few words it shares are rare. A code name
+        nothing defines counts for nothing: `datetime(...)` in an example is no part of the feature.
         """
         rarest = self.rarest_idf
-        return sum(item.weight * self.idf.get(item.term, rarest) for item in query if item.source != "synonym")
+        return sum(
+            item.weight * self.idf.get(item.term, rarest)
+            for item in query
+            if item.source != "synonym" and (item.source != "identifier" or item.term in self.idf)
+        )
 
 
 def _weighted_frequencies(
@@ -229,6 +254,7 @@ def build_queries(requirements: Sequence[RequirementInput]) -> dict[str, tuple[Q
     """Weighted terms per requirement; words every requirement uses ("system", "user") count for less."""
     raw: dict[str, tuple[Counter[str], Counter[str], dict[str, str]]] = {}
     named: dict[str, frozenset[str]] = {}
+    identifiers: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
     document_frequency: Counter[str] = Counter()
     for requirement in requirements:
         own: Counter[str] = Counter()
@@ -246,6 +272,8 @@ def build_queries(requirements: Sequence[RequirementInput]) -> dict[str, tuple[Q
                     target[pair] += 1
         raw[requirement.code] = (own, criteria, surfaces)
         named[requirement.code] = _named_terms(requirement.text)
+        criteria_text = " ".join(requirement.acceptance_criteria)
+        identifiers[requirement.code] = code_names(requirement.text), code_names(criteria_text)
         document_frequency.update(set(own) | set(criteria))
     total = len(requirements)
     queries = {}
@@ -257,22 +285,64 @@ def build_queries(requirements: Sequence[RequirementInput]) -> dict[str, tuple[Q
                 if total > 1:
                     specificity = math.log(1 + total / document_frequency[term]) / math.log(1 + total)
                 weight = factor * (1 + math.log(times)) * (GENERIC_FLOOR + (1 - GENERIC_FLOOR) * specificity)
-                kind = "bigram" if " " in term else source
+                kind = "bigram" if " " in term else "filler" if term in text.FILLER_TERMS else source
                 if kind == "bigram":
                     weight *= BIGRAM_WEIGHT
+                elif kind == "filler":
+                    weight *= FILLER_WEIGHT
                 if weight > weights.get(term, (0.0, ""))[0]:
                     weights[term] = (weight, kind)
         for term, (weight, kind) in list(weights.items()):
-            if kind == "bigram":
+            if kind in ("bigram", "filler"):
                 continue
             for synonym in text.synonyms(term):
                 if weight * SYNONYM_WEIGHT > weights.get(synonym, (0.0, ""))[0]:
                     weights[synonym] = (weight * SYNONYM_WEIGHT, "synonym")
+        for names, factor in zip(identifiers[code], (1.0, CRITERIA_WEIGHT), strict=True):
+            for term, name in names.items():
+                if IDENTIFIER_WEIGHT * factor > weights.get(term, (0.0, ""))[0]:
+                    weights[term] = (IDENTIFIER_WEIGHT * factor, "identifier")
+                    surfaces[term] = name
         queries[code] = tuple(
-            QueryTerm(term, weight, _surface(term, surfaces), kind, kind == "text" and term in named[code])
+            QueryTerm(
+                term,
+                weight,
+                _surface(term, surfaces),
+                kind,
+                kind == "text" and term in named[code],
+                kind == "text" and raw[code][0][term] + raw[code][1][term] > 1,
+            )
             for term, (weight, kind) in sorted(weights.items())
         )
     return queries
+
+
+IDENTIFIER_PREFIX = "="  # no word has one: a named symbol's query term never meets a word's
+# `name`, name( or name(...), snake_case, camelCase and dotted.names: a requirement naming the code it means.
+_CODE_NAME = re.compile(
+    r"`(?:[\w.]+\.)?([A-Za-z_]\w*)(?:\(.*?\))?`"
+    r"|(?:\b[A-Za-z_]\w*\.)*\b([A-Za-z_]\w*)\((?!s\))"
+    r"|\b([A-Za-z][a-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z]+[A-Z]\w*|[A-Z][a-z0-9]+[A-Z]\w*)\b"
+)
+
+
+def code_names(passage: str) -> dict[str, str]:
+    """Code names a text writes (`load_dotenv()`, `retry(`, `stop_after_attempt`, `RetryError`): query term ->
+    the name as written. Names of fewer than three letters and plain words followed by a bracket ("(s)") are left
+    out unless the text quotes them."""
+    found: dict[str, str] = {}
+    for quoted, called, shaped in _CODE_NAME.findall(passage):
+        name = quoted or called or shaped
+        if len(name) < 3 or (called and not text.word_terms(name)):
+            continue
+        found.setdefault(IDENTIFIER_PREFIX + name.lower(), name)
+    return found
+
+
+def is_private_module(path: str) -> bool:
+    """`pkg/_utils.py`: a module its package keeps to itself (not `__init__`, `__main__`)."""
+    name = path.rpartition("/")[2]
+    return name.startswith("_") and not name.startswith("__")
 
 
 def _looks_like_a_name(word: str) -> bool:
@@ -354,13 +424,47 @@ def mentions(files: Sequence[SourceFile], term: str, fields: Sequence[str] = FIE
     return any(variant in source.fields.get(name, ()) for source in files for name in fields for variant in variants)
 
 
-def _needs_key_terms(ranking: Ranking, key: Sequence[QueryTerm]) -> Ranking:
+def _words_of_text(query: Sequence[QueryTerm]) -> list[QueryTerm]:
+    return [item for item in query if item.source == "text" and " " not in item.term]
+
+
+def _unknown_share(query: Sequence[QueryTerm], model: TraceModel) -> float:
+    """The share of the requirement text's weight (q, without idf: in a small repository every word the code uses
+    is common, and one word it does not use, "quickly", would outweigh the rest) held by words no file uses."""
+    words = _words_of_text(query)
+    total = sum(item.weight for item in words)
+    unknown = sum(item.weight for item in words if not model.knows(item.term))
+    return unknown / total if total else 0.0
+
+
+def _unknown_subjects(query: Sequence[QueryTerm], model: TraceModel) -> list[str]:
+    """The words the requirement repeats (its subject: "encrypt ... Encrypted values") that no file uses."""
+    return [item.surface for item in _words_of_text(query) if item.stressed and not model.knows(item.term)]
+
+
+def _needs_key_terms(
+    ranking: Ranking, key: Sequence[QueryTerm], query: Sequence[QueryTerm]
+) -> tuple[Ranking, tuple[str, ...]]:
     """No implementation file is linked when none of those that would be mentions a key term: they share only
     ordinary words with the requirement ("the schedule", "a file"), which says nothing about whether its feature
-    exists. (Test files keep the plain rule: a test of a neighbouring feature still says something.)"""
-    if ranking.linked_count and key and not any(mentions(ranking.linked_sources, item.term) for item in key):
-        return replace(ranking, linked_count=0)
-    return ranking
+    exists. Nor when the repository does not use the words that make the feature: words no file uses hold half the
+    weight of the requirement's text ("publish usage metrics to a Prometheus endpoint"), or two words it repeats
+    are used by no file ("encrypt ... Encrypted values ... master key ... wrong master key"); those words are
+    returned. A linked file that defines a code name the requirement writes (`load_dotenv()`) keeps the links
+    either way. (Test files keep the plain rule: a test of a neighbouring feature still says something.)"""
+    if not ranking.linked_count:
+        return ranking, ()
+    model = ranking.model
+    linked = set(ranking.positions[: ranking.linked_count])
+    for item in query:
+        if item.source == "identifier" and any(position in linked for position, _ in model.postings.get(item.term, ())):
+            return ranking, ()
+    if key and not any(mentions(ranking.linked_sources, item.term) for item in key):
+        return replace(ranking, linked_count=0), ()
+    if _unknown_share(query, model) >= UNKNOWN_SHARE or len(_unknown_subjects(query, model)) >= UNKNOWN_SUBJECTS:
+        unknown = tuple(dict.fromkeys(item.surface for item in _words_of_text(query) if not model.knows(item.term)))
+        return replace(ranking, linked_count=0), unknown
+    return ranking, ()
 
 
 def trace(
@@ -376,7 +480,7 @@ def trace(
         ceiling = model.ceiling(query)
         key = key_terms(query, model)
         ranked = _rank(model, query, scores, tests=False, ceiling=ceiling)
-        implementation = _needs_key_terms(ranked, key)
+        implementation, unknown = _needs_key_terms(ranked, key, query)
         traces.append(
             RequirementTrace(
                 code=requirement.code,
@@ -384,7 +488,8 @@ def trace(
                 implementation=implementation,
                 test_ranking=_rank(model, query, scores, tests=True, ceiling=ceiling),
                 key_terms=key,
-                lacks_key_terms=implementation.linked_count < ranked.linked_count,
+                lacks_key_terms=implementation.linked_count < ranked.linked_count and not unknown,
+                unknown_terms=unknown,
             )
         )
     return traces
