@@ -9,6 +9,7 @@ from fastapi import Depends, Request, WebSocket
 from starlette.concurrency import run_in_threadpool
 
 from trellis.auth import service
+from trellis.auth.principal_cache import principal_cache
 from trellis.auth.service import Principal
 from trellis.core.errors import Unauthorized
 from trellis.core.ratelimit import INTERNAL_CALL_HEADER, enforce_rate_limit, is_internal_call
@@ -23,16 +24,22 @@ def _bearer_from_header(value: str | None) -> str | None:
 
 
 def resolve_principal(runtime: Runtime, bearer: str, *, count: bool = True) -> Principal:
-    """Blocking: validate a bearer credential against the database, and count it against the user's limit
-    (`count=False` for this process's own calls on behalf of a request that was counted already)."""
-    with runtime.database.read_session_factory() as db_session:
-        principal = service.authenticate(db_session, settings=runtime.settings, bearer=bearer)
+    """Blocking: validate a bearer credential against the database (or the moment-long cache of that, see
+    principal_cache), and count it against the user's limit (`count=False` for this process's own calls on behalf
+    of a request that was counted already)."""
+    settings = runtime.settings
+    principal = principal_cache.get(bearer)
+    if principal is None:
+        with runtime.database.read_session_factory() as db_session:
+            principal = service.authenticate(db_session, settings=settings, bearer=bearer)
+        principal_cache.put(bearer, principal, seconds=settings.auth_cache_seconds)
     if count:
-        enforce_rate_limit(runtime, f"user:{principal.user_id}", runtime.settings.rate_limit_per_user, name="per_user")
+        enforce_rate_limit(runtime, f"user:{principal.user_id}", settings.rate_limit_per_user, name="per_user")
     if principal.token_id is not None and principal.token_use_is_stale:
         with runtime.database.session_factory() as db_session:
             service.touch_api_token(db_session, token_id=principal.token_id)
             db_session.commit()
+        principal = principal_cache.touched(bearer, principal, seconds=settings.auth_cache_seconds)
     return principal
 
 

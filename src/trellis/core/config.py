@@ -72,6 +72,14 @@ class Settings(BaseSettings):
 
     access_token_minutes: int = Field(15, ge=1, le=1440, description="Lifetime of an access token (JWT).")
     refresh_token_days: int = Field(7, ge=1, le=365, description="Lifetime of a sign-in session's refresh token.")
+    auth_cache_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=60,
+        description="How long an API process reuses what it read about a bearer credential. Changes made through "
+        "this process (sign-out, revocation) apply at once; another process sees them, and expiry, at most this "
+        "late. `0` reads the database on every request.",
+    )
     smtp_host: str | None = Field(None, description="SMTP server for sign-in codes and invitations. Unset: dev outbox.")
     smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
     smtp_username: str | None = Field(None, description="SMTP user name, if the server needs one.")
