@@ -118,3 +118,17 @@ def test_a_requirement_title_names_its_tasks_and_without_one_a_short_title_is_de
     assert titles["build:RET-8"] == "Implement RET-8: The library shall provide retry jitter of up to 10% of each delay"
     refs = {r.code: r.title for t in plan.tasks for r in t.requirements}
     assert refs == {"RET-7": "Circuit breaker", "RET-8": None}
+
+
+def test_a_settings_requirement_belongs_under_a_configuration_heading() -> None:
+    timeout = PlanInput(
+        "RET-11",
+        "The library shall read the default timeout from the settings file.",
+        ("Given timeout = 5 in the settings file, when a call starts, then it times out after 5 seconds.",),
+        title="Default timeout setting",
+    )
+    readme = DocFile("README.md", ((1, 20, "retrykit"), (5, 12, "Usage"), (13, 20, "Configuration")))
+    files = docs_task(plan_project([timeout], None, None, doc_files=[readme])).files
+    assert [(f.path, f.action, f.lines, f.why) for f in files] == [
+        ("README.md", "modify", (13, 20), "section 'Configuration' covers RET-11 (Default timeout setting)")
+    ]

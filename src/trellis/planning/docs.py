@@ -51,6 +51,9 @@ _DOC_TRIGGERS = _word_set(
 )
 _STEMMER = snowballstemmer.stemmer("english")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+# Kinds of page written in other words: a requirement's "settings" belong under a "Configuration" heading.
+_SAME_KIND = {"set": "configur", "config": "configur", "option": "configur", "prefer": "configur", "flag": "configur",
+              "command": "cli", "endpoint": "api"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,8 @@ class DocFile:
 
 def _terms(text: str) -> frozenset[str]:
     words = (word.lower() for word in _WORD.findall(re.sub(r"([a-z])([A-Z])", r"\1 \2", text)))
-    return frozenset(_STEMMER.stemWord(word) for word in words if len(word) > 1 and word not in _GENERIC)
+    stems = (_STEMMER.stemWord(word) for word in words if len(word) > 1 and word not in _GENERIC)
+    return frozenset(_SAME_KIND.get(stem, stem) for stem in stems)
 
 
 def _headings(text: str, markdown: bool) -> tuple[tuple[int, int, str], ...]:
