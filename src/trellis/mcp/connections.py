@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import logging
 import os
 import tempfile
 import threading
@@ -263,6 +264,9 @@ def connection_manager() -> McpConnectionManager:
 def _close_at_exit() -> None:
     # Stop stdio servers with the process rather than leaving them to notice the closed pipe.
     if _manager._loop is not None and _manager._pid == os.getpid() and _manager._connections:
+        # Log handlers may already be closed (a test runner's captured streams): a line that cannot be written is
+        # dropped rather than printed as a "--- Logging error ---" traceback.
+        logging.raiseExceptions = False
         with contextlib.suppress(Exception):  # at exit there is nobody left to tell
             _manager.run_sync(_manager.close_all(), timeout=20)
 
