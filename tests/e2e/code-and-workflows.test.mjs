@@ -310,6 +310,8 @@ test("running it with an input, approving, and seeing it complete live", async (
 
   await page.getByLabel("Comment (optional)").fill("Looks good");
   await page.getByRole("button", { name: "Approve" }).click();
+  // Said even though the approval panel is gone by the time the answer arrives.
+  await page.getByText("Approved: the run continues").waitFor();
   await page.waitForFunction(() => document.querySelector('[data-testid="execution-status"]')?.textContent === "completed");
   await page.waitForFunction(() => document.querySelector('.react-flow__node[data-id="transform"] .flow-node')?.getAttribute("data-status") === "completed");
   await page.locator('.react-flow__node[data-id="transform"]').click();

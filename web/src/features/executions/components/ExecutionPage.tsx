@@ -29,6 +29,16 @@ function ApprovalPanel({ execution, waiting }: { execution: Execution; waiting: 
   const [comment, setComment] = useState("");
   const decide = useControl(execution.id, ({ approved, nodeId }: { approved: boolean; nodeId: string }) => api.decide(execution.id, approved, nodeId, comment.trim() || null));
   const toast = useToast();
+  // The socket may end the wait (and unmount this panel) before the HTTP answer arrives, which drops mutate()'s
+  // per-call callbacks: the promise still settles, so the toast is said from it. A failure shows as decide.error.
+  const decideAndSay = (decision: { approved: boolean; nodeId: string }, said: string) =>
+    void decide.mutateAsync(decision).then(
+      () => {
+        setComment("");
+        toast(said, decision.approved ? "success" : "info");
+      },
+      () => undefined,
+    );
   return (
     <Card className="approval-card" title="Waiting for your approval">
       {waiting.map((node) => (
@@ -48,7 +58,7 @@ function ApprovalPanel({ execution, waiting }: { execution: Execution; waiting: 
               variant="primary"
               busy={decide.isPending && decide.variables?.approved === true}
               disabled={decide.isPending}
-              onClick={() => decide.mutate({ approved: true, nodeId: node.node_id }, { onSuccess: () => { setComment(""); toast("Approved: the run continues"); } })}
+              onClick={() => decideAndSay({ approved: true, nodeId: node.node_id }, "Approved: the run continues")}
             >
               Approve
             </Button>
@@ -56,7 +66,7 @@ function ApprovalPanel({ execution, waiting }: { execution: Execution; waiting: 
               variant="danger"
               busy={decide.isPending && decide.variables?.approved === false}
               disabled={decide.isPending}
-              onClick={() => decide.mutate({ approved: false, nodeId: node.node_id }, { onSuccess: () => { setComment(""); toast("Rejected", "info"); } })}
+              onClick={() => decideAndSay({ approved: false, nodeId: node.node_id }, "Rejected")}
             >
               Reject
             </Button>
