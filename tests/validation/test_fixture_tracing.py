@@ -140,6 +140,11 @@ def test_key_and_missing_terms_leave_out_filler_words(
     for requirement in [*envload.values(), *retrykit.values()]:
         assert not FILLER & set(requirement["key_terms"]), requirement["code"]
         assert not FILLER & set(requirement["missing_terms"]), requirement["code"]
+        # A symbol or comment is shown for a word that says something about the feature, never for filler alone.
+        for link in requirement["links"]:
+            for item in link["evidence"]:
+                if item["kind"] in ("symbol", "passage"):
+                    assert set(item["terms"]) - FILLER, (requirement["code"], item)
     # A requirement made of nothing but filler traces to nothing.
     vague = envload["ENV-7"]
     assert vague["status"] == "missing" and vague["key_terms"] == [] and vague["missing_terms"] == []

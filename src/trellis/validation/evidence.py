@@ -124,7 +124,8 @@ def explain(
     """Which fields matched which words, the best matching symbols (with line spans) and the best comment.
     `terms`: the file's FileTerms, when the caller keeps them (they are made here otherwise)."""
     by_term = {item.term: item for item in query}
-    weights = {term: item.weight * idf.get(term, 0.0) for term, item in by_term.items()}
+    # Symbols and comments are shown for what they say about the feature: not for a filler word ("system").
+    weights = {term: item.weight * idf.get(term, 0.0) for term, item in by_term.items() if item.source != "filler"}
     terms = terms or FileTerms(source)
     evidence: list[Evidence] = []
     for field in ("name", "symbols", "doc", "path", "body"):
@@ -136,7 +137,7 @@ def explain(
             why = f"{_FIELD_REASONS[field]} " + ", ".join(f"'{word}'" for word in matched)
             evidence.append(Evidence("field", why, tuple(matched), field=field))
     ranked_symbols = []
-    wanted = frozenset(by_term)
+    wanted = frozenset(weights)
     written = {term for term, item in by_term.items() if item.source == "identifier"}
     for symbol, name_terms, doc_terms in terms.symbols_with(wanted):
         in_name_weight = _weight(name_terms, weights)
