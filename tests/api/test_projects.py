@@ -145,6 +145,29 @@ def test_markdown_import_and_export_round_trip(client: TestClient, owner: Signed
     assert broken.status_code == 422 and broken.json()["detail"]["error"] == "unreadable_requirements"
 
 
+def test_an_import_is_held_to_the_bulk_limits_and_saves_nothing_when_over(
+    client: TestClient, owner: SignedInUser
+) -> None:
+    project_id = new_project(client, owner)
+    document = (
+        f"## REQ-1: {'Very long title ' * 25}\nThe system shall list products.\n\n"
+        "## REQ-2: Prices\nThe system shall show prices.\n- Priority: " + "urgent" * 10 + "\n"
+    )
+    refused = client.post(
+        f"/api/v1/projects/{project_id}/requirements/import",
+        json={"content": document, "filename": "reqs.md"},
+        headers=owner.headers,
+    )
+    assert refused.status_code == 422
+    errors = {e["code"]: e["errors"] for e in refused.json()["detail"]["validation_errors"]}
+    assert errors == {
+        "REQ-1": ["Title is longer than 300 characters"],
+        "REQ-2": ["Priority is longer than 30 characters"],
+    }
+    listed = client.get(f"/api/v1/projects/{project_id}/requirements", headers=owner.headers).json()
+    assert listed["total"] == 0
+
+
 def test_gateway_follows_seed_000_and_audits_every_step(client: TestClient, owner: SignedInUser) -> None:
     project_id = new_project(client, owner)
     seed_body = {

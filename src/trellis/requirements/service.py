@@ -120,6 +120,14 @@ def _validate(batch: list[tuple[int, str, dict[str, Any]]], existing: dict[str, 
             problems.append("Text is required")
         elif len(data["text"]) > 10_000:
             problems.append("Text is longer than 10000 characters")
+        # The bulk schema's limits, for imports too (a file's heading, column or field can be any length).
+        if len(data.get("title") or "") > 300:
+            problems.append("Title is longer than 300 characters")
+        if len(data.get("priority") or "") > 30:
+            problems.append("Priority is longer than 30 characters")
+        for field_name, limit in (("acceptance_criteria", 100), ("dependencies", 200), ("tags", 50)):
+            if len(data.get(field_name) or []) > limit:
+                problems.append(f"More than {limit} {field_name.replace('_', ' ')}")
         if code in data["dependencies"]:
             problems.append("A requirement cannot depend on itself")
     known = set(existing) | set(seen)
