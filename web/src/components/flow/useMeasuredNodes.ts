@@ -9,7 +9,7 @@ type Size = NonNullable<Node["measured"]>;
  * hidden until measured again, and its ResizeObserver never fires again because the size did not change, so the
  * node would stay invisible. This remembers each node's measured size and puts it back on every re-derived node.
  */
-export function useMeasuredNodes<N extends Node>(nodes: N[]): { nodes: N[]; onNodesChange: (changes: NodeChange<N>[]) => void } {
+export function useMeasuredNodes<N extends Node>(nodes: N[]): { nodes: N[]; onNodesChange: (changes: NodeChange<N>[]) => void; sizes: ReadonlyMap<string, Size> } {
   const [sizes, setSizes] = useState<ReadonlyMap<string, Size>>(new Map());
   const onNodesChange = useCallback((changes: NodeChange<N>[]) => {
     const measured = changes.filter((c): c is NodeDimensionChange => c.type === "dimensions" && c.dimensions !== undefined);
@@ -21,5 +21,5 @@ export function useMeasuredNodes<N extends Node>(nodes: N[]): { nodes: N[]; onNo
     });
   }, []);
   const withSizes = useMemo(() => nodes.map((node) => (sizes.has(node.id) ? { ...node, measured: sizes.get(node.id) } : node)), [nodes, sizes]);
-  return { nodes: withSizes, onNodesChange };
+  return { nodes: withSizes, onNodesChange, sizes };
 }

@@ -1,4 +1,4 @@
-import { useMemo } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Background, Controls, Handle, Position, ReactFlow, ReactFlowProvider, type Edge, type NodeProps } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { Badge } from "@/components";
@@ -29,8 +29,15 @@ const nodeTypes = { task: TaskNodeView };
 
 /** Tasks left to right by dependency depth; the critical path drawn in red. Click a task for its detail. */
 export function TaskGraphView({ tasks, criticalPath, onOpen }: { tasks: Task[]; criticalPath: string[]; onOpen: (taskId: string) => void }) {
-  const graph = useMemo(() => toTaskGraph(tasks, criticalPath), [tasks, criticalPath]);
+  // Laid out on estimated card heights first, then again on the measured ones (they do not change afterwards).
+  const [heights, setHeights] = useState<ReadonlyMap<string, number>>(new Map());
+  const graph = useMemo(() => toTaskGraph(tasks, criticalPath, heights), [tasks, criticalPath, heights]);
   const flow = useMeasuredNodes(graph.nodes);
+  useEffect(() => {
+    const measured = new Map([...flow.sizes].map(([id, size]) => [id, size.height]));
+    const changed = measured.size !== heights.size || [...measured].some(([id, height]) => heights.get(id) !== height);
+    if (changed && measured.size === tasks.length) setHeights(measured);
+  }, [flow.sizes, heights, tasks.length]);
   return (
     <div className="task-graph" aria-label="Dependency graph">
       <ReactFlowProvider>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Task } from "../types";
-import { columns, criticalEdges, depths, toTaskGraph } from "./taskGraph";
+import { columns, criticalEdges, depths, estimatedHeight, toTaskGraph } from "./taskGraph";
 
 const task = (id: string, depends_on: string[], extra: Partial<Task> = {}): Task =>
   ({ id, depends_on, status: "pending", priority: 2, title: id, on_critical_path: false, ...extra }) as Task;
@@ -30,6 +30,18 @@ describe("task graph", () => {
     const x = (id: string) => graph.nodes.find((n) => n.id === id)!.position.x;
     expect(new Set(many.slice(0, 7).map((t) => x(t.id)))).toEqual(new Set([0, 290]));
     expect(x("B")).toBe(580);
+  });
+
+  it("stacks cards by their title length so long titles do not overlap the next card", () => {
+    const long = "Complete LIB-7: New members register with a valid email address, and memberships can…";
+    const graph = toTaskGraph([task("T-1", [], { title: long }), task("T-2", []), task("T-3", [])], []);
+    const y = (id: string) => graph.nodes.find((n) => n.id === id)!.position.y;
+    expect(y("T-2") - y("T-1")).toBeGreaterThanOrEqual(estimatedHeight({ title: long } as Task) + 20);
+    expect(estimatedHeight({ title: long } as Task)).toBeGreaterThan(estimatedHeight({ title: "T-2" } as Task));
+    expect(y("T-3") - y("T-2")).toBe(estimatedHeight({ title: "T-2" } as Task) + 24);
+    // Once the cards are measured, their real heights place them.
+    const measured = toTaskGraph([task("T-1", [], { title: long }), task("T-2", [])], [], new Map([["T-1", 100]]));
+    expect(measured.nodes.find((n) => n.id === "T-2")!.position.y).toBe(124);
   });
 
   it("groups the board by status, by priority within a column", () => {

@@ -37,8 +37,17 @@ export function criticalEdges(criticalPath: string[]): Set<string> {
 
 /** Rows per column before a layer wraps into another column (a plan of independent tasks stays readable). */
 const MAX_ROWS = 5;
+const COLUMN_WIDTH = 290;
+const ROW_GAP = 24;
 
-export function toTaskGraph(tasks: Task[], criticalPath: string[]): { nodes: TaskNode[]; edges: Edge[] } {
+/** A task card's height before it is measured: .task-node is 230 px wide, 22-28 title characters a line (kept on
+ * the high side, so the view fitted to the estimate still holds the measured layout). */
+export function estimatedHeight(task: Task): number {
+  const lines = Math.max(1, Math.ceil(task.title.length / 22));
+  return 62 + lines * 16;
+}
+
+export function toTaskGraph(tasks: Task[], criticalPath: string[], measuredHeights: ReadonlyMap<string, number> = new Map()): { nodes: TaskNode[]; edges: Edge[] } {
   const level = depths(tasks);
   const rows: Record<number, number> = {};
   const perLevel: Record<number, number> = {};
@@ -53,12 +62,16 @@ export function toTaskGraph(tasks: Task[], criticalPath: string[]): { nodes: Tas
   const onPath = new Set(criticalPath);
   const critical = criticalEdges(criticalPath);
   const ordered = [...tasks].sort((a, b) => Number(onPath.has(b.id)) - Number(onPath.has(a.id)) || a.priority - b.priority || a.id.localeCompare(b.id));
+  // Cards are stacked down each column by their height, so long titles never overlap the card below.
+  const columnBottom: Record<number, number> = {};
   const nodes: TaskNode[] = ordered.map((task) => {
     const layer = level[task.id] ?? 0;
     const index = rows[layer] ?? 0;
     rows[layer] = index + 1;
     const column = (firstColumn[layer] ?? 0) + Math.floor(index / MAX_ROWS);
-    return { id: task.id, type: "task", position: { x: column * 290, y: (index % MAX_ROWS) * 120 }, data: { task, critical: onPath.has(task.id) }, draggable: false };
+    const y = columnBottom[column] ?? 0;
+    columnBottom[column] = y + (measuredHeights.get(task.id) ?? estimatedHeight(task)) + ROW_GAP;
+    return { id: task.id, type: "task", position: { x: column * COLUMN_WIDTH, y }, data: { task, critical: onPath.has(task.id) }, draggable: false };
   });
   const ids = new Set(tasks.map((t) => t.id));
   const edges: Edge[] = tasks.flatMap((task) =>
