@@ -151,3 +151,15 @@ def test_key_and_missing_terms_leave_out_filler_words(
     # The words that do say what is lacking are there.
     assert {"encrypt", "decrypt", "master"} <= set(envload["ENV-4"]["missing_terms"])
     assert {"breaker", "circuit"} <= set(retrykit["RT-4"]["missing_terms"])
+
+
+def test_documentation_code_is_neither_implementation_nor_unrequested() -> None:
+    """envload's docs/conf.py (Sphinx) mentions variables, load_dotenv and the command line: it is skipped, as a
+    documentation folder, not linked to those requirements or listed as code nobody asked for."""
+    directory = FIXTURES / "envload"
+    requirements = parse_requirements((directory / "requirements.json").read_text(), format="json")
+    report = validate_repository(directory, requirements).as_dict()
+    assert report["index"]["skipped"] == {"documentation": 1}
+    every_path = {link["path"] for r in report["requirements"] for link in [*r["links"], *r["tests"]]}
+    assert "docs/conf.py" not in every_path
+    assert "docs/conf.py" not in [item["path"] for item in report["unrequested"]]

@@ -2,7 +2,7 @@
 
 Pure apart from reading the files under `root` (no database, network or clock). Never leaves the root: symbolic
 links to directories are not followed at all, and a linked file is read only when it resolves inside the root.
-Binary files, vendored or generated folders, and files over the size cap are skipped and counted.
+Binary files, vendored, generated or documentation folders, and files over the size cap are skipped and counted.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ SKIPPED_DIRECTORIES = _words(
     dist build out target bin obj .gradle .next .nuxt coverage htmlcov site-packages .eggs .cache .terraform
     """
 )
+# Documentation folders: their code (Sphinx's conf.py, usage examples) is about the project, not part of it.
+DOCUMENTATION_DIRECTORIES = _words("doc docs")
 DEFAULT_MAX_FILE_BYTES = 1_000_000
 
 _TEST_DIRECTORY = re.compile(r"(^|/)(tests?|__tests__|specs?|testing|test_?data|androidTest|e2e)(/|$)", re.IGNORECASE)
@@ -85,7 +87,8 @@ class CodeIndex:
     files: list[SourceFile]
     skipped: Counter[
         str
-    ]  # reason -> count: binary, too_large, generated, outside_root, linked_directory, unreadable, vendored
+    ]  # reason -> count: binary, too_large, generated, outside_root, linked_directory, unreadable, vendored,
+    # documentation
     languages: Counter[str]
 
 
@@ -119,6 +122,8 @@ def _walk(root: Path, skipped: Counter[str]) -> Iterator[tuple[str, str]]:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name in SKIPPED_DIRECTORIES or entry.name.endswith(".egg-info"):
                     skipped["vendored"] += 1
+                elif entry.name in DOCUMENTATION_DIRECTORIES:
+                    skipped["documentation"] += 1
                 else:
                     stack.append(entry.path)
             elif entry.is_symlink():

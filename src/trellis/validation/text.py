@@ -3,7 +3,8 @@
 Requirements and code speak different dialects ("The clerk removes an order" vs `deleteOrder`), so both sides go
 through the same pipeline: split identifiers on camelCase, snake_case and digits, lower-case, expand common code
 abbreviations (`pwd` -> password), drop stop words and language keywords, then stem (Snowball). Synonyms are added
-only on the requirement side, with a lower weight, so they can find code but never outweigh the words actually used.
+only on the requirement side, with a lower weight, so they can find code but never outweigh the words actually used;
+filler words ("support", "user", "system") are marked there too, so that they never stand for the feature.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ ABBREVIATIONS: dict[str, str] = {
 # never a requirement's key term, never "missing" from its code, and do not count in its coverage.
 FILLER_WORDS = _words(
     """
-    able ability across allow allowing application automatic automatically capability capable certain correct
+    ability across allowing application automatic automatically capability capable certain correct
     correctly data different easily easy efficient efficiently ensure enable enabled etc feature features
     functionality functionalities general given good handle handled handles handling library multiple new
     people person possible proper properly provided reliable reliably simple simply someone specific support
