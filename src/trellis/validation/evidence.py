@@ -85,7 +85,9 @@ def _identifier(name: str) -> str:
 
 def is_private(qualified_name: str) -> bool:
     """`_helper`, `_Foo.run`: kept to its module by convention (dunders like `__init__` are public)."""
-    return any(part.startswith("_") and not part.endswith("__") for part in qualified_name.split("."))
+    return "_" in qualified_name and any(
+        part.startswith("_") and not part.endswith("__") for part in qualified_name.split(".")
+    )
 
 
 def shared_terms(matched: Sequence[QueryTerm], idf: Mapping[str, float]) -> Evidence:
@@ -143,7 +145,7 @@ def explain(
         in_name_weight = _weight(name_terms, weights)
         in_doc_weight = _weight(doc_terms - name_terms, weights)
         if in_name_weight or in_doc_weight:
-            exact = _identifier(symbol.name) in written
+            exact = bool(written) and _identifier(symbol.name) in written
             rank = (not exact, not in_name_weight, is_private(symbol.qualified_name))
             ranked_symbols.append(
                 (
@@ -161,7 +163,7 @@ def explain(
         in_name = _matched(name_terms, by_term, idf)
         in_doc = _matched(doc_terms - name_terms, by_term, idf)
         reasons = []
-        if _identifier(symbol.name) in written:
+        if written and _identifier(symbol.name) in written:
             reasons.append("the requirement names it")
         if in_name:
             reasons.append("its name matches " + ", ".join(f"'{w}'" for w in in_name))

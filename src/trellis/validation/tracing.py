@@ -182,15 +182,16 @@ class TraceModel:
                     pseudo[term].append((position, DEFINES_TF))
         self.idf: dict[str, float] = {}
         self.postings: dict[str, list[tuple[int, float]]] = {}
+        # A private module's factor is in its postings: scoring a query costs nothing more for it.
+        factors = [PRIVATE_MODULE_FACTOR if is_private_module(f.path) else 1.0 for f in self.files]
         for term, entries in pseudo.items():
             idf = math.log(1 + (count - len(entries) + 0.5) / (len(entries) + 0.5))
             self.idf[term] = idf
-            self.postings[term] = [(position, idf * tf / (K1 + tf)) for position, tf in entries]
+            self.postings[term] = [(position, factors[position] * idf * tf / (K1 + tf)) for position, tf in entries]
         # Positions in path order, per role: ranking sorts these by score (stable), so ties stay in path order.
         by_path = sorted(range(len(self.files)), key=lambda position: self.files[position].path)
         self.implementation_order = [p for p in by_path if not self.files[p].is_test]
         self.test_order = [p for p in by_path if self.files[p].is_test]
-        self.factors = [PRIVATE_MODULE_FACTOR if is_private_module(f.path) else 1.0 for f in self.files]
         self._file_terms: dict[int, FileTerms] = {}
         self.rarest_idf = math.log(1 + (len(self.files) + 0.5) / 0.5)  # the idf of a word no file contains
 
@@ -214,7 +215,7 @@ class TraceModel:
             weight = item.weight
             for position, contribution in self.postings.get(item.term, ()):
                 scores[position] += weight * contribution
-        return [score * factor for score, factor in zip(scores, self.factors, strict=True)]
+        return scores
 
     def ceiling(self, query: Sequence[QueryTerm]) -> float:
         """The score of a file that contained every query term infinitely often (tf/(k1+tf) -> 1).
