@@ -145,9 +145,16 @@ def test_key_and_missing_terms_leave_out_filler_words(
             for item in link["evidence"]:
                 if item["kind"] in ("symbol", "passage"):
                     assert set(item["terms"]) - FILLER, (requirement["code"], item)
+                if item["kind"] == "field" and requirement["code"] != "ENV-7":
+                    assert not FILLER & set(item["terms"]), (requirement["code"], item)
     # A requirement made of nothing but filler traces to nothing.
     vague = envload["ENV-7"]
     assert vague["status"] == "missing" and vague["key_terms"] == [] and vague["missing_terms"] == []
+    # Its candidate says why it is one: filler is all it shares, and that is shown rather than nothing.
+    assert [item["why"] for item in vague["links"][0]["evidence"]] == [
+        "its comments, docstrings or strings mention 'system'",
+        "identifiers in its code use 'system'",
+    ]
     # The words that do say what is lacking are there.
     assert {"encrypt", "decrypt", "master"} <= set(envload["ENV-4"]["missing_terms"])
     assert {"breaker", "circuit"} <= set(retrykit["RT-4"]["missing_terms"])

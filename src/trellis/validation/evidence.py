@@ -91,7 +91,9 @@ def is_private(qualified_name: str) -> bool:
 
 
 def shared_terms(matched: Sequence[QueryTerm], idf: Mapping[str, float]) -> Evidence:
-    """The cheap explanation, for files far down a list: the requirement's words the file contains."""
+    """The cheap explanation, for files far down a list: the requirement's words the file contains (filler words
+    only when they are all it shares)."""
+    matched = [q for q in matched if q.source != "filler"] or matched
     ordered = sorted(matched, key=lambda q: (-q.weight * idf.get(q.term, 0.0), q.surface))
     words = list(dict.fromkeys(q.surface for q in ordered))[:MAX_TERMS]
     return Evidence(
@@ -130,11 +132,14 @@ def explain(
     weights = {term: item.weight * idf.get(term, 0.0) for term, item in by_term.items() if item.source != "filler"}
     terms = terms or FileTerms(source)
     evidence: list[Evidence] = []
-    for field in ("name", "symbols", "doc", "path", "body"):
-        counts = source.fields.get(field)
-        if not counts:
-            continue
-        matched = _matched([t for t in by_term if t in counts], by_term, idf)
+    fields = [
+        (field, counts) for field in ("name", "symbols", "doc", "path", "body") if (counts := source.fields.get(field))
+    ]
+    # The fields' words leave filler out too, unless filler is all the file shares with the requirement.
+    informative = any(term in counts for _, counts in fields for term in weights)
+    shown = list(weights) if informative else list(by_term)
+    for field, counts in fields:
+        matched = _matched([t for t in shown if t in counts], by_term, idf)
         if matched:
             why = f"{_FIELD_REASONS[field]} " + ", ".join(f"'{word}'" for word in matched)
             evidence.append(Evidence("field", why, tuple(matched), field=field))
