@@ -3335,7 +3335,7 @@ export interface components {
             total_p85_hours: number;
             /**
              * Validation Hash
-             * @description null when planned without a code validation run.
+             * @description Hash of the code validation report and the repository's documentation files planned from; null when planned without either.
              */
             validation_hash: string | null;
             /** Validation Run Id */
@@ -3384,7 +3384,7 @@ export interface components {
             total_p85_hours: number;
             /**
              * Validation Hash
-             * @description null when planned without a code validation run.
+             * @description Hash of the code validation report and the repository's documentation files planned from; null when planned without either.
              */
             validation_hash: string | null;
             /** Validation Run Id */
@@ -4055,6 +4055,11 @@ export interface components {
             code: string;
             /** Text */
             text: string;
+            /**
+             * Title
+             * @description The requirement's own title, when it has one.
+             */
+            title?: string | null;
             /** Version */
             version: number;
         };

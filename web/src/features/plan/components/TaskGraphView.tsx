@@ -34,7 +34,7 @@ export function TaskGraphView({ tasks, criticalPath, onOpen }: { tasks: Task[]; 
   const graph = useMemo(() => toTaskGraph(tasks, criticalPath, heights), [tasks, criticalPath, heights]);
   const flow = useMeasuredNodes(graph.nodes);
   useEffect(() => {
-    const measured = new Map([...flow.sizes].map(([id, size]) => [id, size.height]));
+    const measured = new Map([...flow.sizes].flatMap(([id, size]) => (size.height ? [[id, size.height] as const] : [])));
     const changed = measured.size !== heights.size || [...measured].some(([id, height]) => heights.get(id) !== height);
     if (changed && measured.size === tasks.length) setHeights(measured);
   }, [flow.sizes, heights, tasks.length]);
