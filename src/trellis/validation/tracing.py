@@ -263,11 +263,12 @@ def build_queries(requirements: Sequence[RequirementInput]) -> dict[str, tuple[Q
         surfaces: dict[str, str] = {}
         for target, passages in ((own, [requirement.text]), (criteria, list(requirement.acceptance_criteria))):
             for passage in passages:
-                sequence = []
+                sequence: list[str] = []
                 for word in text.raw_words(passage):
-                    for term in text.word_terms(word):
-                        sequence.append(term)
-                        surfaces.setdefault(term, word.lower())
+                    found = text.word_terms(word)
+                    sequence.extend(found)
+                    for term, surface in _surfaces(word, found):
+                        surfaces.setdefault(term, surface)
                 target.update(sequence)
                 for pair in text.bigrams(sequence):
                     target[pair] += 1
@@ -358,6 +359,15 @@ def _named_terms(passage: str) -> frozenset[str]:
     if len(names) * 2 > len(words):
         return frozenset()
     return frozenset(term for word in names for term in text.word_terms(word))
+
+
+def _surfaces(word: str, found: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The word people are shown for each of a written word's terms: the word itself, or for an identifier that
+    splits into several terms (`DecryptionError` -> decrypt, error) the part each term came from, so evidence says
+    a file mentions 'error' rather than 'decryptionerror'."""
+    if len(found) <= 1:
+        return [(term, word.lower()) for term in found]
+    return [(term, part.lower()) for part in text.split_identifier(word) for term in text.word_terms(part)]
 
 
 def _surface(term: str, surfaces: dict[str, str]) -> str:
