@@ -75,7 +75,7 @@ def test_the_advice_for_a_lacking_feature_names_the_words_the_code_lacks() -> No
     advice = {r.requirement: r.message for r in report.recommendations if r.kind == "implement"}
     # The words even the closest files lack, not those they have ("file", "load", "variable").
     assert advice["ENV-4"] == "Implement ENV-4: no code file matches it well enough (decrypt, encrypt, master, secret)."
-    assert advice["ENV-8"].endswith("(chart, endpoint, often, operators, prometheus, publish).")
+    assert advice["ENV-8"].endswith("(chart, endpoint, metrics, often, operators, prometheus).")
 
 
 def test_the_function_the_criteria_call_is_the_first_symbol_shown(envload: dict[str, dict[str, Any]]) -> None:

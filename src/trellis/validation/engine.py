@@ -28,7 +28,7 @@ from trellis.validation.scoring import (
 )
 from trellis.validation.tracing import FileLink, TraceModel, build_queries, query_vocabulary, trace
 
-ENGINE_VERSION = "10"  # part of the stored results' key: bump when a change alters the numbers or the evidence
+ENGINE_VERSION = "11"  # part of the stored results' key: bump when a change alters the numbers or the evidence
 
 
 @dataclass(frozen=True)

@@ -294,6 +294,11 @@ def build_queries(requirements: Sequence[RequirementInput]) -> dict[str, tuple[Q
                     weight *= FILLER_WEIGHT
                 if weight > weights.get(term, (0.0, ""))[0]:
                     weights[term] = (weight, kind)
+        # A word of the requirement's own text stays a text word when its criteria repeat it (and so weigh more):
+        # "decrypting ... DecryptionError ... decrypted" is what the requirement is about, not criteria detail.
+        for term, (weight, kind) in list(weights.items()):
+            if kind == "criteria" and own[term]:
+                weights[term] = (weight, "text")
         for term, (weight, kind) in list(weights.items()):
             if kind in ("bigram", "filler"):
                 continue
