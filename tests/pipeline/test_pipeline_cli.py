@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from trellis.planning.types import PROMPT_CATEGORIES, Plan
 
@@ -87,6 +88,17 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         env=env,
         timeout=120,
     )
+
+
+def planned(tmp_path: Path, repo: Path, requirements_text: str) -> tuple[Path, dict[str, Any]]:
+    """`trellis pipeline run` on these requirements: the output folder and the plan's tasks by key."""
+    requirements = tmp_path / "requirements.md"
+    requirements.write_text(requirements_text)
+    out = tmp_path / "out"
+    result = run("pipeline", "run", "--requirements", str(requirements), "--repo", str(repo), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    plan = Plan.from_dict(json.loads((out / "plan.json").read_text()))
+    return out, {t.key: t for t in plan.tasks}
 
 
 def test_pipeline_writes_report_plan_tasks_and_prompts(tmp_path: Path) -> None:
@@ -231,13 +243,7 @@ def test_a_performance_target_is_measured_and_a_vague_requirement_is_researched_
     (repo / "ratekit").mkdir(parents=True)
     (repo / "ratekit" / "__init__.py").write_text("from ratekit.limiter import Limiter, RateLimited\n")
     (repo / "ratekit" / "limiter.py").write_text(LIMITER)
-    requirements = tmp_path / "requirements.md"
-    requirements.write_text(LIMITER_REQUIREMENTS)
-    out = tmp_path / "out"
-    result = run("pipeline", "run", "--requirements", str(requirements), "--repo", str(repo), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    plan = Plan.from_dict(json.loads((out / "plan.json").read_text()))
-    by_key = {t.key: t for t in plan.tasks}
+    out, by_key = planned(tmp_path, repo, LIMITER_REQUIREMENTS)
 
     # The performance requirement: a benchmark named after its title, the existing code only read, no module
     # named after the requirement's words, and a DoD Trellis can check without pretending to read speed from code.
@@ -299,13 +305,7 @@ def test_heading_titles_name_the_tasks_and_the_documentation_task_names_the_repo
     (repo / "CHANGELOG.md").write_text("# Changelog\n")
     (repo / "docs").mkdir()
     (repo / "docs" / "timeouts.md").write_text("# Timeouts\n\nHow long a call may take.\n")
-    requirements = tmp_path / "requirements.md"
-    requirements.write_text(RETRY_REQUIREMENTS)
-    out = tmp_path / "out"
-    result = run("pipeline", "run", "--requirements", str(requirements), "--repo", str(repo), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    plan = Plan.from_dict(json.loads((out / "plan.json").read_text()))
-    by_key = {t.key: t for t in plan.tasks}
+    out, by_key = planned(tmp_path, repo, RETRY_REQUIREMENTS)
 
     # The heading's title names the task, not the first words of its body; an untitled one gets a short title.
     breaker = by_key["build:RET-7"]
