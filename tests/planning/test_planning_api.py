@@ -58,16 +58,21 @@ def world(tmp_path: Path) -> Iterator[World]:
     yield from make_world(tmp_path)
 
 
-def planned_project(world: World) -> tuple[str, Path]:
-    repository = make_repository(
-        world.local_root, "cart", {"cart/shopping_cart.py": CART_SOURCE, "tests/test_shopping_cart.py": CART_TEST}
-    )
-    project_id = ready_project(world, "Cart", REQUIREMENTS)
+def validated_and_approved(world: World, project_id: str, repository: Path) -> None:
+    """Connect the repository, validate the code against the requirements, approve: the project is ready to plan."""
     connect(world, project_id, repository)
     assert world.post(f"/projects/{project_id}/validate-code").status_code == 202
     assert wait_project(world, project_id, "CODE_VALIDATED", "BLOCKED") == "CODE_VALIDATED"
     approved = world.post(f"/projects/{project_id}/gateway", {"action": "approve_validation"})
     assert approved.status_code == 200, approved.text
+
+
+def planned_project(world: World) -> tuple[str, Path]:
+    repository = make_repository(
+        world.local_root, "cart", {"cart/shopping_cart.py": CART_SOURCE, "tests/test_shopping_cart.py": CART_TEST}
+    )
+    project_id = ready_project(world, "Cart", REQUIREMENTS)
+    validated_and_approved(world, project_id, repository)
     return project_id, repository
 
 
@@ -234,11 +239,7 @@ def test_traceability_from_qa_answer_to_verified_task(world: World) -> None:
     assert answered.status_code == 200, answered.text
     finalized = world.post(f"/projects/{project_id}/gateway", {"action": "finalize_requirements", "force": True})
     assert finalized.status_code == 200, finalized.text
-    connect(world, project_id, repository)
-    assert world.post(f"/projects/{project_id}/validate-code").status_code == 202
-    assert wait_project(world, project_id, "CODE_VALIDATED", "BLOCKED") == "CODE_VALIDATED"
-    approved = world.post(f"/projects/{project_id}/gateway", {"action": "approve_validation"})
-    assert approved.status_code == 200, approved.text
+    validated_and_approved(world, project_id, repository)
     plan = world.post(f"/projects/{project_id}/plan").json()["plan"]
     # "quickly" is still unmeasured after the answer: the open question is researched before CART-1 is completed.
     assert [(t["id"], t["key"]) for t in plan["tasks"]][:2] == [("T-001", "research:CART-1"), ("T-002", "build:CART-1")]
@@ -391,11 +392,7 @@ def test_imported_heading_titles_name_tasks_and_the_docs_task_names_the_clone_re
     ]
     assert world.post(f"/projects/{project_id}/gateway", {"action": "initialize_requirements"}).status_code == 200
     world.post(f"/projects/{project_id}/gateway", {"action": "finalize_requirements", "force": True})
-    connect(world, project_id, repository)
-    assert world.post(f"/projects/{project_id}/validate-code").status_code == 202
-    assert wait_project(world, project_id, "CODE_VALIDATED", "BLOCKED") == "CODE_VALIDATED"
-    approved = world.post(f"/projects/{project_id}/gateway", {"action": "approve_validation"})
-    assert approved.status_code == 200, approved.text
+    validated_and_approved(world, project_id, repository)
 
     plan = world.post(f"/projects/{project_id}/plan").json()["plan"]
     tasks = {t["key"]: t for t in plan["tasks"]}
