@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import anyio.to_thread
 import structlog
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -77,11 +78,8 @@ def internal_call_headers() -> dict[str, str]:
     return {INTERNAL_CALL_HEADER: _INTERNAL_CALL_SECRET}
 
 
-def is_internal_call(value: str | bytes | None) -> bool:
-    if not value:
-        return False
-    given = value.encode("latin-1") if isinstance(value, str) else value
-    return hmac.compare_digest(given, _INTERNAL_CALL_SECRET.encode())
+def is_internal_call(value: str | None) -> bool:
+    return bool(value) and hmac.compare_digest(str(value).encode("latin-1"), _INTERNAL_CALL_SECRET.encode())
 
 
 # ---------------------------------------------------------------- rules
@@ -353,7 +351,7 @@ class RateLimitMiddleware:
             scope["type"] != "http"
             or self.rule is None
             or scope["path"] in EXEMPT_PATHS
-            or is_internal_call(_header(scope, INTERNAL_CALL_HEADER))
+            or is_internal_call(Headers(scope=scope).get(INTERNAL_CALL_HEADER))
         ):
             await self.app(scope, receive, send)
             return
@@ -364,11 +362,6 @@ class RateLimitMiddleware:
             await _send_refusal(send, refused)
             return
         await self.app(scope, receive, send)
-
-
-def _header(scope: Scope, name: str) -> bytes | None:
-    wanted = name.encode("latin-1")
-    return next((value for key, value in scope.get("headers", ()) if key.lower() == wanted), None)
 
 
 async def _send_refusal(send: Send, refused: RateLimited) -> None:
