@@ -28,14 +28,17 @@ class RequirementsLoadError(Exception):
 def read_text(path: Path) -> str:
     """A text file's content (see `decode_text`); raises `RequirementsLoadError` naming the file when it cannot be
     read or is not text."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RequirementsLoadError(f"cannot read {path}: {exc.strerror or exc}") from None
-    text = decode_text(raw)
+    text = _read(path)
     if text is None:
         raise RequirementsLoadError(f"cannot read {path}: not a text file")
     return text
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return decode_text(path.read_bytes())
+    except OSError as exc:
+        raise RequirementsLoadError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def decode_text(raw: bytes) -> str | None:
@@ -98,11 +101,7 @@ def _load_folder(folder: Path, input_format: str | None) -> list[RequirementInpu
 
 
 def _one_requirement(path: Path) -> list[RequirementInput]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RequirementsLoadError(f"cannot read {path}: {exc.strerror or exc}") from None
-    decoded = decode_text(raw)
+    decoded = _read(path)
     if decoded is None:  # an image or archive kept next to the use cases
         return []
     text = " ".join(decoded.split())

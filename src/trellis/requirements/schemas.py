@@ -9,14 +9,19 @@ from pydantic import BaseModel, Field
 FormatName = Literal["markdown", "text", "csv", "json", "yaml"]
 
 
+# The longest a requirement's fields may be: the bulk schema declares them, and the service holds imports to them.
+MAX_LENGTHS = {"text": 10_000, "title": 300, "priority": 30}
+MAX_ITEMS = {"acceptance_criteria": 100, "dependencies": 200, "tags": 50}
+
+
 class RequirementIn(BaseModel):
     code: str = Field(min_length=1, max_length=50, description="Letters, digits and dashes; unique per project.")
-    text: str = Field(min_length=1, max_length=10_000)
-    title: str | None = Field(None, max_length=300)
-    acceptance_criteria: list[str] = Field(default_factory=list, max_length=100)
-    priority: str | None = Field(None, max_length=30)
-    dependencies: list[str] = Field(default_factory=list, max_length=200)
-    tags: list[str] = Field(default_factory=list, max_length=50)
+    text: str = Field(min_length=1, max_length=MAX_LENGTHS["text"])
+    title: str | None = Field(None, max_length=MAX_LENGTHS["title"])
+    acceptance_criteria: list[str] = Field(default_factory=list, max_length=MAX_ITEMS["acceptance_criteria"])
+    priority: str | None = Field(None, max_length=MAX_LENGTHS["priority"])
+    dependencies: list[str] = Field(default_factory=list, max_length=MAX_ITEMS["dependencies"])
+    tags: list[str] = Field(default_factory=list, max_length=MAX_ITEMS["tags"])
 
 
 class BulkUpsert(BaseModel):

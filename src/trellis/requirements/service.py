@@ -22,6 +22,7 @@ from trellis.requirements.analysis import (
 )
 from trellis.requirements.analysis import analyze_project as run_analysis
 from trellis.requirements.models import Requirement, RequirementVersion
+from trellis.requirements.schemas import MAX_ITEMS, MAX_LENGTHS
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,49}$")
 DATA_FIELDS = ("text", "title", "acceptance_criteria", "priority", "dependencies", "tags")
@@ -118,14 +119,11 @@ def _validate(batch: list[tuple[int, str, dict[str, Any]]], existing: dict[str, 
         seen.setdefault(code, index)
         if not data["text"]:
             problems.append("Text is required")
-        elif len(data["text"]) > 10_000:
-            problems.append("Text is longer than 10000 characters")
         # The bulk schema's limits, for imports too (a file's heading, column or field can be any length).
-        if len(data.get("title") or "") > 300:
-            problems.append("Title is longer than 300 characters")
-        if len(data.get("priority") or "") > 30:
-            problems.append("Priority is longer than 30 characters")
-        for field_name, limit in (("acceptance_criteria", 100), ("dependencies", 200), ("tags", 50)):
+        for field_name, limit in MAX_LENGTHS.items():
+            if len(data.get(field_name) or "") > limit:
+                problems.append(f"{field_name.capitalize()} is longer than {limit} characters")
+        for field_name, limit in MAX_ITEMS.items():
             if len(data.get(field_name) or []) > limit:
                 problems.append(f"More than {limit} {field_name.replace('_', ' ')}")
         if code in data["dependencies"]:
