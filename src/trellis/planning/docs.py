@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import snowballstemmer
-
 from trellis.planning.profile import Profile, file_name, slug_words
 from trellis.planning.types import FileRef
 from trellis.repos.sandbox import PathEscape, read_file, safe_walk
+from trellis.validation.text import stem
 
 DOC_DIRS = ("docs", "doc", "documentation")
 DOC_EXTENSIONS = frozenset({".md", ".markdown", ".mdx", ".rst"})
@@ -49,7 +48,6 @@ _GENERIC = _word_set(
 _DOC_TRIGGERS = _word_set(
     "api endpoint endpoints cli command commands configuration setting settings option options flag flags"
 )
-_STEMMER = snowballstemmer.stemmer("english")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 # Kinds of page written in other words: a requirement's "settings" belong under a "Configuration" heading.
 _SAME_KIND = {"set": "configur", "config": "configur", "option": "configur", "prefer": "configur", "flag": "configur",
@@ -71,8 +69,8 @@ class DocFile:
 
 def _terms(text: str) -> frozenset[str]:
     words = (word.lower() for word in _WORD.findall(re.sub(r"([a-z])([A-Z])", r"\1 \2", text)))
-    stems = (_STEMMER.stemWord(word) for word in words if len(word) > 1 and word not in _GENERIC)
-    return frozenset(_SAME_KIND.get(stem, stem) for stem in stems)
+    stems = (stem(word) for word in words if len(word) > 1 and word not in _GENERIC)
+    return frozenset(_SAME_KIND.get(term, term) for term in stems)
 
 
 def _headings(text: str, markdown: bool) -> tuple[tuple[int, int, str], ...]:
