@@ -440,22 +440,18 @@ def mentions(files: Sequence[SourceFile], term: str, fields: Sequence[str] = FIE
     return any(variant in source.fields.get(name, ()) for source in files for name in fields for variant in variants)
 
 
-def _words_of_text(query: Sequence[QueryTerm]) -> list[QueryTerm]:
-    return [item for item in query if item.source == "text" and " " not in item.term]
-
-
-def _unknown_share(query: Sequence[QueryTerm], model: TraceModel) -> float:
-    """The share of the requirement text's weight (q, without idf: in a small repository every word the code uses
-    is common, and one word it does not use, "quickly", would outweigh the rest) held by words no file uses."""
-    words = _words_of_text(query)
+def _unknown_words(query: Sequence[QueryTerm], model: TraceModel) -> tuple[str, ...]:
+    """The words of the requirement's text no file uses, when they make the feature: they hold UNKNOWN_SHARE of the
+    text's weight (q, without idf: in a small repository every word the code uses is common, and one word it does
+    not use, "quickly", would outweigh the rest), or UNKNOWN_SUBJECTS of them are words it repeats (its subject:
+    "encrypt ... Encrypted values"). Empty otherwise."""
+    words = [item for item in query if item.source == "text" and " " not in item.term]
+    unknown = [item for item in words if not model.knows(item.term)]
     total = sum(item.weight for item in words)
-    unknown = sum(item.weight for item in words if not model.knows(item.term))
-    return unknown / total if total else 0.0
-
-
-def _unknown_subjects(query: Sequence[QueryTerm], model: TraceModel) -> list[str]:
-    """The words the requirement repeats (its subject: "encrypt ... Encrypted values") that no file uses."""
-    return [item.surface for item in _words_of_text(query) if item.stressed and not model.knows(item.term)]
+    share = sum(item.weight for item in unknown) / total if total else 0.0
+    if share >= UNKNOWN_SHARE or sum(item.stressed for item in unknown) >= UNKNOWN_SUBJECTS:
+        return tuple(dict.fromkeys(item.surface for item in unknown))
+    return ()
 
 
 def _needs_key_terms(
@@ -477,10 +473,8 @@ def _needs_key_terms(
             return ranking, ()
     if key and not any(mentions(ranking.linked_sources, item.term) for item in key):
         return replace(ranking, linked_count=0), ()
-    if _unknown_share(query, model) >= UNKNOWN_SHARE or len(_unknown_subjects(query, model)) >= UNKNOWN_SUBJECTS:
-        unknown = tuple(dict.fromkeys(item.surface for item in _words_of_text(query) if not model.knows(item.term)))
-        return replace(ranking, linked_count=0), unknown
-    return ranking, ()
+    unknown = _unknown_words(query, model)
+    return (replace(ranking, linked_count=0), unknown) if unknown else (ranking, ())
 
 
 def trace(
