@@ -83,18 +83,11 @@ def _unigrams(query: Sequence[QueryTerm], sources: tuple[str, ...]) -> list[Quer
     return [item for item in query if item.source in sources and " " not in item.term]
 
 
-def _present(term: str, files: Sequence[SourceFile], fields: tuple[str, ...]) -> bool:
-    return mentions(files, term, fields)
-
-
-_ALL_FIELDS = ("name", "path", "symbols", "doc", "body")
-
-
 def _coverage(terms: Sequence[QueryTerm], files: Sequence[SourceFile], rarest: float, idf: dict[str, float]) -> float:
     total = sum(item.weight * idf.get(item.term, rarest) for item in terms)
     if not total or not files:
         return 0.0
-    found = sum(item.weight * idf.get(item.term, rarest) for item in terms if _present(item.term, files, _ALL_FIELDS))
+    found = sum(item.weight * idf.get(item.term, rarest) for item in terms if mentions(files, item.term))
     return found / total
 
 
@@ -116,7 +109,7 @@ def assess_requirement(requirement: RequirementInput, trace: RequirementTrace, m
             _unigrams(trace.query, ("text",)), key=lambda q: (-q.weight * model.idf.get(q.term, 0), q.term)
         )
         heaviest = [item for item in heaviest if item.term in model.idf][:PATTERN_TERMS] or heaviest[:PATTERN_TERMS]
-        named = sum(_present(item.term, linked, ("name", "symbols")) for item in heaviest)
+        named = sum(mentions(linked, item.term, ("name", "symbols")) for item in heaviest)
         pattern = named / len(heaviest) if heaviest else 0.0
     total_criteria = len(requirement.acceptance_criteria)
     if not linked:
@@ -128,9 +121,7 @@ def assess_requirement(requirement: RequirementInput, trace: RequirementTrace, m
     # With nothing linked, what is lacking is what even the closest candidates do not have (not "file", "load").
     judged = linked or [model.files[p] for p in trace.implementation.positions[:CANDIDATES_JUDGED]]
     missing_terms = tuple(
-        dict.fromkeys(
-            item.surface for item in own if item.source == "text" and not _present(item.term, judged, _ALL_FIELDS)
-        )
+        dict.fromkeys(item.surface for item in own if item.source == "text" and not mentions(judged, item.term))
     )
     return RequirementResult(
         requirement.code, status, coverage, pattern, criteria_met, total_criteria, missing_terms[:10], trace
