@@ -79,10 +79,6 @@ def _name_coverage(name: str, query: Mapping[str, QueryTerm]) -> float:
     return len(words & query.keys()) / len(words) if words else 0.0
 
 
-def _identifier(name: str) -> str:
-    return "=" + name.lower()  # tracing.IDENTIFIER_PREFIX: a code name the requirement writes
-
-
 def is_private(qualified_name: str) -> bool:
     """`_helper`, `_Foo.run`: kept to its module by convention (dunders like `__init__` are public)."""
     return "_" in qualified_name and any(
@@ -150,7 +146,7 @@ def explain(
         in_name_weight = _weight(name_terms, weights)
         in_doc_weight = _weight(doc_terms - name_terms, weights)
         if in_name_weight or in_doc_weight:
-            exact = bool(written) and _identifier(symbol.name) in written
+            exact = bool(written) and text.code_name_term(symbol.name) in written
             rank = (not exact, not in_name_weight, is_private(symbol.qualified_name))
             ranked_symbols.append(
                 (
@@ -168,7 +164,7 @@ def explain(
         in_name = _matched(name_terms, by_term, idf)
         in_doc = _matched(doc_terms - name_terms, by_term, idf)
         reasons = []
-        if written and _identifier(symbol.name) in written:
+        if written and text.code_name_term(symbol.name) in written:
             reasons.append("the requirement names it")
         if in_name:
             reasons.append("its name matches " + ", ".join(f"'{w}'" for w in in_name))

@@ -161,6 +161,14 @@ def stem(word: str) -> str:
 FILLER_TERMS = frozenset(stem(word) for word in FILLER_WORDS)
 
 
+IDENTIFIER_PREFIX = "="  # no word has one: the query term of a code name a requirement writes never meets a word's
+
+
+def code_name_term(name: str) -> str:
+    """The term of a code name (`load_dotenv`): what a requirement writing it and a file defining it share."""
+    return IDENTIFIER_PREFIX + name.lower()
+
+
 def split_identifier(identifier: str) -> list[str]:
     """ "parseHTTPResponse" -> ["parse", "http", "response"]; "max_retry_count" -> ["max", "retry", "count"]."""
     parts: list[str] = []

@@ -174,10 +174,10 @@ class TraceModel:
         for position, source in enumerate(self.files):
             for term, weighted in _weighted_frequencies(source, averages, wanted).items():
                 pseudo[term].append((position, weighted))
-        names = {term for term in wanted or () if term.startswith(IDENTIFIER_PREFIX)}
+        names = {term for term in wanted or () if term.startswith(text.IDENTIFIER_PREFIX)}
         if names:  # the files that define a symbol a requirement names
             for position, source in enumerate(self.files):
-                defined = {IDENTIFIER_PREFIX + symbol.name.lower() for symbol in source.symbols} & names
+                defined = {text.code_name_term(symbol.name) for symbol in source.symbols} & names
                 for term in sorted(defined):
                     pseudo[term].append((position, DEFINES_TF))
         self.idf: dict[str, float] = {}
@@ -324,7 +324,6 @@ def build_queries(requirements: Sequence[RequirementInput]) -> dict[str, tuple[Q
     return queries
 
 
-IDENTIFIER_PREFIX = "="  # no word has one: a named symbol's query term never meets a word's
 # `name`, name( or name(...), snake_case, camelCase and dotted.names: a requirement naming the code it means.
 _CODE_NAME = re.compile(
     r"`(?:[\w.]+\.)?([A-Za-z_]\w*)(?:\(.*?\))?`"
@@ -342,7 +341,7 @@ def code_names(passage: str) -> dict[str, str]:
         name = quoted or called or shaped
         if len(name) < 3 or (called and not text.word_terms(name)):
             continue
-        found.setdefault(IDENTIFIER_PREFIX + name.lower(), name)
+        found.setdefault(text.code_name_term(name), name)
     return found
 
 
